@@ -1,0 +1,57 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "Strata",
+    products: [
+        .library(name: "Strata", targets: ["Strata"]),
+        .executable(name: "strata-dump", targets: ["strata-dump"]),
+    ],
+    dependencies: [
+        // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CStrataShims"),
+        .systemLibrary(
+            name: "CStrataZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CStrataLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(
+            name: "CStrataZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CStrataSnappy", pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]),
+        .target(
+            name: "Strata",
+            dependencies: [
+                "CStrataShims", "CStrataZlib", "CStrataLZ4", "CStrataZstd", "CStrataSnappy",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .target(
+            name: "StrataTools",
+            dependencies: [
+                "Strata",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-dump",
+            dependencies: [
+                "StrataTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-crosscheck-writer",
+            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
+            path: "tools/crosscheck-writer"),
+        .testTarget(
+            name: "StrataTests",
+            dependencies: ["Strata", "StrataTools", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Resources")]),
+    ]
+)

@@ -1,0 +1,200 @@
+import NIOCore
+
+/// A v2 record batch (magic 2) as stored: its parsed header and its bytes, untouched.
+///
+/// Creating a batch checks only its framing; the CRC is checked by ``validate()`` (or read as
+/// ``isValid`` by tools that report a bad CRC and still show the batch), and records are
+/// decoded on request by ``records(limits:context:)``.
+public struct RecordBatch: Sendable {
+    /// The parsed header.
+    public let header: RecordBatchHeader
+    /// The whole batch including its 12-byte offset and length prefix, exactly as stored.
+    public let bytes: ByteBuffer
+    /// Byte position of the batch in its file (or region); used in errors.
+    public let position: Int
+
+    /// Frames a batch whose bytes are exactly one v2 entry.
+    ///
+    /// - Throws: `invalidSize` when the bytes are shorter than a header or disagree with the
+    ///   batch length; `unsupportedMagic` when the magic is not 2.
+    public init(bytes: ByteBuffer, position: Int = 0) throws(StrataFormatError) {
+        guard bytes.readableBytes >= RecordBatchHeader.size else {
+            throw StrataFormatError(.invalidSize, "record batch of \(bytes.readableBytes) bytes is shorter than the 61-byte header", position: position)
+        }
+        let header = try bytes.withUnsafeReadableBytes { raw throws(StrataFormatError) in
+            try RecordBatchHeader(parsing: raw, position: position)
+        }
+        guard header.magic == 2 else {
+            throw StrataFormatError(.unsupportedMagic, "expected magic 2, found \(header.magic)", position: position, baseOffset: header.baseOffset)
+        }
+        guard header.batchLength >= RecordBatchHeader.size - RecordBatchHeader.logOverhead,
+              header.sizeInBytes == bytes.readableBytes
+        else {
+            throw StrataFormatError(.invalidSize, "batch length \(header.batchLength) does not match the \(bytes.readableBytes - RecordBatchHeader.logOverhead) bytes that follow it", position: position, baseOffset: header.baseOffset)
+        }
+        self.header = header
+        self.bytes = bytes
+        self.position = position
+    }
+
+    /// The CRC-32C computed over attributes … end (the bytes the stored CRC covers).
+    public var computedCRC: UInt32 {
+        bytes.withUnsafeReadableBytes { raw in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[RecordBatchHeader.crcCoverageStart...]))
+        }
+    }
+
+    /// True when the stored CRC matches the bytes (Kafka's `isValid`).
+    public var isValid: Bool { computedCRC == header.crc }
+
+    /// Checks the CRC.
+    ///
+    /// - Throws: `crcMismatch` with the declared and computed values.
+    public func validate() throws(StrataFormatError) {
+        let computed = computedCRC
+        guard computed == header.crc else {
+            throw StrataFormatError(.crcMismatch, "corrupt batch: CRC mismatch (declared \(header.crc), computed \(computed))", position: position, baseOffset: header.baseOffset)
+        }
+    }
+
+    /// The payload as stored: the concatenated records, or their compressed form.
+    public var storedPayload: ByteBuffer {
+        bytes.getSlice(at: bytes.readerIndex + RecordBatchHeader.size, length: bytes.readableBytes - RecordBatchHeader.size)!
+    }
+
+    /// The concatenated records, decompressed when the batch is compressed.
+    ///
+    /// - Throws: `unknownCompression` for codec ids 5–7; the codec's errors, including
+    ///   `decompressedSizeLimitExceeded`.
+    public func plaintextPayload(limits: DecodingLimits = .default, context: CodecContext = CodecContext()) throws(StrataFormatError) -> ByteBuffer {
+        guard let codec = header.compression else {
+            throw error(.unknownCompression, "unknown compression type id \(header.attributes.codecID)")
+        }
+        let stored = storedPayload
+        if codec == .none || header.recordsCount == 0 && stored.readableBytes == 0 { return stored }
+        var output = ByteBuffer()
+        do {
+            try stored.withUnsafeReadableBytes { raw throws(StrataFormatError) in
+                try Codecs.decompress(raw, codec: codec, limit: limits.maxDecompressedBytes, into: &output, context: context)
+            }
+        } catch {
+            throw error.adding(position: position, baseOffset: header.baseOffset)
+        }
+        return output
+    }
+
+    /// Decodes every record.
+    ///
+    /// Checks what Kafka's reader checks: each record's length matches its fields, the
+    /// record count is met exactly, no bytes remain. The CRC is not checked here (see
+    /// ``validate()``).
+    ///
+    /// - Throws: `invalidRecord`, `truncated`, `invalidVarint`, or the codec's errors, each
+    ///   naming the batch position and base offset.
+    public func records(limits: DecodingLimits = .default, context: CodecContext = CodecContext()) throws(StrataFormatError) -> [Record] {
+        var result: [Record] = []
+        try forEachRecord(limits: limits, context: context) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` with every record in order, without collecting them.
+    ///
+    /// - Throws: as ``records(limits:context:)``.
+    public func forEachRecord(limits: DecodingLimits = .default, context: CodecContext = CodecContext(), _ body: (Record) -> Void) throws(StrataFormatError) {
+        let count = header.recordsCount
+        guard count >= 0 else { throw error(.invalidRecord, "negative record count \(count)") }
+        let payload = try plaintextPayload(limits: limits, context: context)
+        let compressed = header.compression != CompressionCodec.none
+        // Positions in errors: file positions for plain batches, payload positions otherwise.
+        let basePosition = compressed ? 0 : position + RecordBatchHeader.size
+        do {
+            try payload.withUnsafeReadableBytes { raw throws(StrataFormatError) in
+                // Each record takes at least 7 bytes: a count beyond that cannot be real.
+                guard Int(count) <= raw.count / 7 else {
+                    throw StrataFormatError(.invalidRecord, "record count \(count) cannot fit in \(raw.count) bytes of records")
+                }
+                var cursor = ByteCursor(raw, basePosition: basePosition)
+                for _ in 0..<count {
+                    body(try parseRecord(&cursor, payload: payload))
+                }
+                guard cursor.isAtEnd else {
+                    throw StrataFormatError(.invalidRecord, "incorrect declared batch size, \(cursor.remaining) bytes still remaining after \(count) records", position: cursor.position)
+                }
+            }
+        } catch {
+            if compressed {
+                var annotated = error
+                if let at = error.position { annotated.message += " (at byte \(at) of the decompressed payload)" }
+                annotated.position = position
+                throw annotated.adding(baseOffset: header.baseOffset)
+            }
+            throw error.adding(position: position, baseOffset: header.baseOffset)
+        }
+    }
+
+    @inline(__always)
+    private func parseRecord(_ cursor: inout ByteCursor, payload: ByteBuffer) throws(StrataFormatError) -> Record {
+        let recordStart = cursor.position
+        let length = try cursor.readVarint("record length")
+        guard length >= 0, Int(length) <= cursor.remaining else {
+            throw StrataFormatError(.invalidRecord, "record length \(length) exceeds the \(cursor.remaining) bytes left", position: recordStart)
+        }
+        let bodyStart = cursor.index
+        let attributes = Int8(bitPattern: try cursor.readUInt8("record attributes"))
+        let timestampDelta = try cursor.readVarlong("timestamp delta")
+        let offsetDelta = try cursor.readVarint("offset delta")
+        let key = try readBytes(&cursor, payload: payload, what: "key")
+        let value = try readBytes(&cursor, payload: payload, what: "value")
+        let headerCount = try cursor.readVarint("header count")
+        guard headerCount >= 0, Int(headerCount) <= cursor.remaining else {
+            throw StrataFormatError(.invalidRecord, "invalid number of record headers \(headerCount)", position: cursor.position)
+        }
+        var headers: [RecordHeader] = []
+        if headerCount > 0 {
+            headers.reserveCapacity(Int(headerCount))
+            for _ in 0..<headerCount {
+                let keyLength = try cursor.readVarint("header key length")
+                guard keyLength >= 0 else {
+                    throw StrataFormatError(.invalidRecord, "invalid negative header key size \(keyLength)", position: cursor.position)
+                }
+                let keyStart = try cursor.skip(Int(keyLength), "header key")
+                let headerKey = String(decoding: UnsafeRawBufferPointer(rebasing: cursor.bytes[keyStart..<(keyStart + Int(keyLength))]), as: UTF8.self)
+                let headerValue = try readBytes(&cursor, payload: payload, what: "header value")
+                headers.append(RecordHeader(key: headerKey, value: headerValue))
+            }
+        }
+        guard cursor.index - bodyStart == Int(length) else {
+            throw StrataFormatError(.invalidRecord, "invalid record size: expected \(length) bytes in record payload, read \(cursor.index - bodyStart)", position: recordStart)
+        }
+        let stored = header.baseTimestamp &+ timestampDelta
+        let timestamp = header.timestampType == .logAppendTime ? header.maxTimestamp : stored
+        return Record(
+            offset: header.baseOffset &+ Int64(offsetDelta), timestamp: timestamp, storedTimestamp: stored,
+            key: key, value: value, headers: headers, attributes: attributes)
+    }
+
+    @inline(__always)
+    private func readBytes(_ cursor: inout ByteCursor, payload: ByteBuffer, what: String) throws(StrataFormatError) -> ByteBuffer? {
+        let length = try cursor.readVarint(what)
+        guard length >= 0 else { return nil }
+        let start = try cursor.skip(Int(length), what)
+        return payload.getSlice(at: payload.readerIndex + start, length: Int(length))
+    }
+
+    /// The control type of a control batch's first record (nil for data batches).
+    ///
+    /// - Throws: as ``records(limits:context:)``, or `invalidControlRecord`.
+    public func controlType(limits: DecodingLimits = .default) throws(StrataFormatError) -> ControlRecordType? {
+        guard header.isControl else { return nil }
+        guard let first = try records(limits: limits).first else { return nil }
+        do {
+            return try ControlRecordType(key: first.key)
+        } catch {
+            throw error.adding(position: position, baseOffset: header.baseOffset)
+        }
+    }
+
+    private func error(_ code: StrataFormatError.Code, _ message: String) -> StrataFormatError {
+        StrataFormatError(code, message, position: position, baseOffset: header.baseOffset)
+    }
+}
