@@ -46,6 +46,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
+            name: "strata-demo",
+            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
+        .executableTarget(
             name: "strata-crosscheck-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crosscheck-writer"),

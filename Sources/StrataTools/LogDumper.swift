@@ -1,0 +1,166 @@
+import Foundation
+import NIOCore
+import Strata
+
+/// Prints `.log` files (and KRaft snapshots, which use the same framing) in the words and
+/// field order of Kafka's `kafka-dump-log.sh`, so scripts written against it keep working.
+public struct LogDumper {
+    /// What to print.
+    public struct Options: Sendable {
+        /// Print one line per record under each batch (`--deep-iteration`).
+        public var deepIteration = false
+        /// Print keys and payloads (`--print-data-log`; implies deep iteration).
+        public var printDataLog = false
+        /// Leave out per-record metadata (`--skip-record-metadata`).
+        public var skipRecordMetadata = false
+        /// Read at most this many bytes of each file (`--max-bytes`).
+        public var maxBytes: Int? = nil
+        /// Decoding limits.
+        public var limits = DecodingLimits.default
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    let options: Options
+    let out: ToolOutput
+    let err: ToolOutput
+    private var nonConsecutive: [(String, [(Int64, Int64)])] = []
+    /// True once any file had a problem.
+    public private(set) var hadProblems = false
+
+    /// Creates a dumper writing data to `out` and problems to `err`.
+    public init(options: Options, out: ToolOutput, err: ToolOutput) {
+        self.options = options
+        self.out = out
+        self.err = err
+    }
+
+    var deep: Bool { options.deepIteration || options.printDataLog }
+
+    /// Dumps one file given by `path` (printed as given).
+    public mutating func dumpLog(path: String) {
+        out.line("Dumping \(path)")
+        let name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".checkpoint") {
+            let parts = name.dropLast(".checkpoint".count).split(separator: "-")
+            if parts.count == 2, let end = Int64(parts[0]), let epoch = Int64(parts[1]) {
+                out.line("Snapshot end offset: \(end), epoch: \(epoch)")
+            } else {
+                out.line("KRaft bootstrap snapshot")
+            }
+        } else {
+            let base = Int64(name.split(separator: ".").first ?? "") ?? 0
+            out.line("Log starting offset: \(base)")
+        }
+        var reader: LogFileReader
+        do {
+            reader = try LogFileReader(path: path, maxBytes: options.maxBytes, limits: options.limits)
+        } catch {
+            fail("\(error)")
+            return
+        }
+        let context = CodecContext()
+        var lastOffset: Int64? = nil
+        var gaps: [(Int64, Int64)] = []
+        while true {
+            let entry: LogEntry?
+            do {
+                entry = try reader.next()
+            } catch {
+                fail("\(error)")
+                break
+            }
+            guard let entry else { break }
+            printEntry(entry)
+            guard deep else { continue }
+            do {
+                try printRecords(of: entry, context: context, lastOffset: &lastOffset, gaps: &gaps)
+            } catch {
+                fail("\(error)")
+            }
+        }
+        if !gaps.isEmpty { nonConsecutive.append((absolute(path), gaps)) }
+        if options.maxBytes == nil, reader.position < reader.end, reader.stop != nil {
+            out.line("Found \(reader.end - reader.position) invalid bytes at the end of \(name)")
+        }
+    }
+
+    /// Prints the reports Kafka prints after all files (non-consecutive offsets).
+    public mutating func finish() {
+        for (path, gaps) in nonConsecutive {
+            err.line("Non-consecutive offsets in \(path)")
+            for (a, b) in gaps { err.line("  \(a) is followed by \(b)") }
+        }
+        nonConsecutive = []
+    }
+
+    private func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    private mutating func fail(_ message: String) {
+        hadProblems = true
+        err.line(message)
+    }
+
+    private func printEntry(_ entry: LogEntry) {
+        switch entry {
+        case .batch(let batch):
+            let h = batch.header
+            let horizon = h.deleteHorizonMs.map { "OptionalLong[\($0)]" } ?? "OptionalLong.empty"
+            let codec = h.compression?.name ?? "unknown(\(h.attributes.codecID))"
+            out.line("baseOffset: \(h.baseOffset) lastOffset: \(h.lastOffset) count: \(h.recordsCount) baseSequence: \(h.baseSequence) lastSequence: \(h.lastSequence) producerId: \(h.producerId) producerEpoch: \(h.producerEpoch) partitionLeaderEpoch: \(h.partitionLeaderEpoch) isTransactional: \(h.isTransactional) isControl: \(h.isControl) deleteHorizonMs: \(horizon) position: \(batch.position) \(h.timestampType): \(h.maxTimestamp) size: \(h.sizeInBytes) magic: 2 compresscodec: \(codec) crc: \(h.crc) isvalid: \(batch.isValid)")
+        case .legacy(let legacy):
+            let m = legacy.message
+            let codec = CompressionCodec(rawValue: m.codecID)?.name ?? "unknown(\(m.codecID))"
+            out.line("offset: \(m.offset) position: \(legacy.position) \(m.timestampType): \(m.timestamp ?? -1) size: \(m.sizeInBytes) magic: \(m.magic) compresscodec: \(codec) crc: \(m.crc) isvalid: \(m.isValid)")
+        }
+    }
+
+    private func printRecords(of entry: LogEntry, context: CodecContext, lastOffset: inout Int64?, gaps: inout [(Int64, Int64)]) throws {
+        func track(_ offset: Int64) {
+            if let last = lastOffset, offset != last + 1 { gaps.append((last, offset)) }
+            lastOffset = offset
+        }
+        switch entry {
+        case .batch(let batch):
+            let h = batch.header
+            for record in try batch.records(limits: options.limits, context: context) {
+                track(record.offset)
+                var line = "|"
+                if !options.skipRecordMetadata {
+                    let sequence = h.baseSequence >= 0 ? RecordBatchHeader.sequence(base: h.baseSequence, plus: Int32(truncatingIfNeeded: record.offset - h.baseOffset)) : -1
+                    line += " offset: \(record.offset) \(h.timestampType): \(record.timestamp) keySize: \(record.keySize) valueSize: \(record.valueSize) sequence: \(sequence) headerKeys: [\(record.headers.map(\.key).joined(separator: ","))]"
+                }
+                if h.isControl {
+                    if !options.skipRecordMetadata { line += Self.controlDescription(record) }
+                } else if options.printDataLog {
+                    if let key = record.key { line += " key: \(String(buffer: key))" }
+                    if let value = record.value { line += " payload: \(String(buffer: value))" }
+                }
+                out.line(line)
+            }
+        case .legacy(let legacy):
+            for message in try legacy.innerMessages(limits: options.limits, context: context) {
+                track(message.offset)
+                var line = "|"
+                if !options.skipRecordMetadata {
+                    line += " offset: \(message.offset) \(message.timestampType): \(message.timestamp ?? -1) keySize: \(message.key?.readableBytes ?? -1) valueSize: \(message.value?.readableBytes ?? -1) isValid: \(message.isValid) crc: \(message.crc)}"
+                }
+                if options.printDataLog {
+                    if let key = message.key { line += " key: \(String(buffer: key))" }
+                    if let value = message.value { line += " payload: \(String(buffer: value))" }
+                }
+                out.line(line)
+            }
+        }
+    }
+
+    static func controlDescription(_ record: Record) -> String {
+        guard let type = try? ControlRecordType(key: record.key) else { return " controlType: invalid" }
+        if type.isTransactionMarker, let marker = try? EndTransactionMarker(value: record.value) {
+            return " endTxnMarker: \(type.name) coordinatorEpoch: \(marker.coordinatorEpoch)"
+        }
+        return " controlType: \(type.name)(\(type.id))"
+    }
+}
