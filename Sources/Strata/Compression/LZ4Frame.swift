@@ -106,12 +106,12 @@ enum LZ4Frame {
                 continue
             }
             var decoded: Int32 = 0
-            output.reserveCapacity(minimumWritableBytes: maxBlock)
             output.writeWithUnsafeMutableBytes(minimumWritableBytes: maxBlock) { out in
                 let target = out.baseAddress!.assumingMemoryBound(to: CChar.self)
                 let source = block.baseAddress!.assumingMemoryBound(to: CChar.self)
-                // +1 so that output reaching past the limit is seen as such, not as corruption.
-                let capacity = Int32(min(out.count, room + 1))
+                // A whole block's room (at most 64 KiB past the limit), so that output reaching
+                // past the limit is seen as such and not as corruption.
+                let capacity = Int32(maxBlock)
                 if independent || produced == 0 {
                     decoded = LZ4_decompress_safe(source, target, Int32(length), capacity)
                 } else {

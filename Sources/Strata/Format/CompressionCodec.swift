@@ -63,7 +63,7 @@ public struct Compression: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Throws: `unknownCompression` when the level is outside the range Kafka accepts
     ///   (gzip also accepts -1, meaning the default).
-    public init(_ codec: CompressionCodec, level: Int32? = nil) throws(StrataFormatError) {
+    public init(_ codec: CompressionCodec, level: Int32?) throws(StrataFormatError) {
         self.codec = codec
         guard var level else {
             self.level = codec.defaultLevel
@@ -76,21 +76,22 @@ public struct Compression: Sendable, Hashable, CustomStringConvertible {
         self.level = level
     }
 
-    init(uncheckedCodec codec: CompressionCodec) {
+    /// The codec at Kafka's default level.
+    public init(_ codec: CompressionCodec) {
         self.codec = codec
         self.level = codec.defaultLevel
     }
 
     /// No compression.
-    public static let none = Compression(uncheckedCodec: .none)
+    public static let none = Compression(.none)
     /// gzip at zlib's default level 6.
-    public static let gzip = Compression(uncheckedCodec: .gzip)
+    public static let gzip = Compression(.gzip)
     /// snappy with xerial framing, as the Java producer writes it.
-    public static let snappy = Compression(uncheckedCodec: .snappy)
+    public static let snappy = Compression(.snappy)
     /// lz4 at Kafka's default level 9 (lz4's fast compressor).
-    public static let lz4 = Compression(uncheckedCodec: .lz4)
+    public static let lz4 = Compression(.lz4)
     /// zstd at Kafka's default level 3.
-    public static let zstd = Compression(uncheckedCodec: .zstd)
+    public static let zstd = Compression(.zstd)
 
     public var description: String {
         if let level { return "\(codec.name)(level \(level))" }

@@ -47,7 +47,7 @@ public struct RecordBatchBuilder {
         /// The configuration that re-encodes a decoded batch's header exactly.
         public init(reproducing header: RecordBatchHeader) {
             baseOffset = header.baseOffset
-            compression = Compression(uncheckedCodec: header.compression ?? .none)
+            compression = Compression(header.compression ?? .none)
             logAppendTime = header.timestampType == .logAppendTime ? header.maxTimestamp : nil
             partitionLeaderEpoch = header.partitionLeaderEpoch
             producerId = header.producerId
