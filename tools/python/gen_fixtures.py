@@ -5,8 +5,8 @@ Usage: tools/gen-fixtures [--inline-all] [OUTDIR]
 
 Every file holds the raw bytes of one or more log entries exactly as they sit in a Kafka
 .log file; OUTDIR/manifest.json describes them (format: tools/README.md).  Entries are
-produced by kafka-python's builders (DefaultRecordBatchBuilder, LegacyRecordBatchBuilder,
-MemoryRecordsBuilder), patched where a broker would patch them (base offset, partition
+produced by kafka-python's builders (DefaultRecordBatchBuilder for v2; MemoryRecordsBuilder,
+which wraps LegacyRecordBatchBuilder, for v0/v1), patched where a broker would patch them (base offset, partition
 leader epoch, LogAppendTime, legacy wrapper offset/timestamp) and, for control batches and
 empty batches, which kafka-python cannot build, assembled by hand from the spec.
 
@@ -28,7 +28,6 @@ import sys
 import kafka
 import kafka.codec
 from kafka.record.default_records import DefaultRecordBatchBuilder
-from kafka.record.legacy_records import LegacyRecordBatchBuilder
 from kafka.record.memory_records import MemoryRecordsBuilder
 from kafka.record.util import encode_varint
 

@@ -29,7 +29,7 @@ enum SharedTestData {
 
 /// The golden fixtures written by tools/gen-fixtures (kafka-python).
 enum GoldenFixtures {
-    static let directory = Bundle.module.resourceURL!.appendingPathComponent("Resources/golden")
+    static let directory = Bundle.module.resourceURL!.appendingPathComponent("golden")
 }
 
 /// A small deterministic generator (SplitMix64) so property tests print a seed to replay.
