@@ -7,7 +7,7 @@ import NIOCore
 /// why; after it throws a `StrataFormatError`, ``position`` is where the bad entry starts.
 public struct LogFileReader {
     /// The file being read.
-    public let file: ReadOnlyFile
+    public let file: any StorageFile
     /// The position where reading stops (the file size, or less with `maxBytes`).
     public let end: Int
     private let limits: DecodingLimits
@@ -22,11 +22,15 @@ public struct LogFileReader {
     /// Opens `path` for reading entries from `position`, at most `maxBytes` of it.
     ///
     /// - Throws: `StrataIOError` when the file cannot be opened.
-    public init(path: String, from position: Int = 0, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20) throws(StrataIOError) {
-        let file = try ReadOnlyFile(path: path)
-        let size = try file.size()
+    public init(path: String, from position: Int = 0, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20, fileSystem: any FileSystem = PosixFileSystem()) throws(StrataIOError) {
+        let file = try fileSystem.open(path, mode: .readOnly)
+        try self.init(file: file, from: position, end: try file.size(), maxBytes: maxBytes, limits: limits, windowSize: windowSize)
+    }
+
+    /// Reads entries of an open file from `position` up to `end` (at most `maxBytes`).
+    public init(file: any StorageFile, from position: Int = 0, end: Int, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20) throws(StrataIOError) {
         self.file = file
-        self.end = maxBytes.map { min(size, position + $0) } ?? size
+        self.end = maxBytes.map { min(end, position + $0) } ?? end
         self.limits = limits
         self.windowSize = windowSize
         self.position = position

@@ -1,0 +1,5 @@
+import CBenchCodecs
+import CBenchMallocCounter
+import NIOCore
+import Strata
+print(bench_malloc_count())
