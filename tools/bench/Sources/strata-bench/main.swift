@@ -1,5 +1,4 @@
 import CBenchCodecs
-import CBenchMallocCounter
 import NIOCore
 import Strata
-print(bench_malloc_count())
+print(AllocationCounter.isWorking())
