@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Command-line options: which sections to run and how long to measure.
+struct Options {
+    /// The report's sections.
+    enum Section: String, CaseIterable {
+        case crc, decode, codecs
+    }
+
+    var timing = TimingSettings()
+    var sections = Set(Section.allCases)
+
+    static let usage = """
+        usage: strata-bench [--quick] [--repetitions N] [--seconds S] [--only crc,decode,codecs]
+          --quick          3 repetitions of ~50 ms (a rough run in about a quarter of the time)
+          --repetitions N  repetitions per figure, the best is reported (default 8)
+          --seconds S      length of one repetition in seconds (default 0.125)
+          --only LIST      run only these sections
+        """
+
+    /// Parses `arguments` (without the program name); prints the usage and exits on error.
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var remaining = arguments[...]
+        func value(_ name: String) -> String {
+            guard let value = remaining.popFirst() else { fail("\(name) needs a value") }
+            return value
+        }
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--quick":
+                options.timing.repetitions = 3
+                options.timing.repetitionSeconds = 0.05
+            case "--repetitions":
+                guard let count = Int(value(argument)), count > 0 else { fail("--repetitions needs a positive integer") }
+                options.timing.repetitions = count
+            case "--seconds":
+                guard let seconds = Double(value(argument)), seconds > 0 else { fail("--seconds needs a positive number") }
+                options.timing.repetitionSeconds = seconds
+            case "--only":
+                let names = value(argument).split(separator: ",").map(String.init)
+                let sections = names.compactMap(Section.init(rawValue:))
+                guard sections.count == names.count, !sections.isEmpty else { fail("--only takes crc, decode, codecs") }
+                options.sections = Set(sections)
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default:
+                fail("unknown argument \(argument)")
+            }
+        }
+        return options
+    }
+
+    private static func fail(_ message: String) -> Never {
+        fputs("strata-bench: \(message)\n\(usage)\n", stderr)
+        exit(64)
+    }
+}
