@@ -33,6 +33,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .target(
+            name: "StrataSimulation",
+            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
             name: "StrataTools",
             dependencies: [
                 "Strata",
@@ -54,7 +57,7 @@ let package = Package(
             path: "tools/crosscheck-writer"),
         .testTarget(
             name: "StrataTests",
-            dependencies: ["Strata", "StrataTools", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Strata", "StrataTools", "StrataSimulation", .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Resources")]),
     ]
 )

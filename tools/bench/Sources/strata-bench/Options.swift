@@ -57,7 +57,13 @@ struct Options {
     }
 
     private static func fail(_ message: String) -> Never {
-        fputs("strata-bench: \(message)\n\(usage)\n", stderr)
+        printError("strata-bench: \(message)\n\(usage)")
         exit(64)
     }
+}
+
+/// Writes `message` and a newline to standard error.
+func printError(_ message: String) {
+    let line = message + "\n"
+    _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
 }

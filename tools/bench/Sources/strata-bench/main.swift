@@ -1,4 +1,23 @@
-import CBenchCodecs
-import NIOCore
-import Strata
-print(AllocationCounter.isWorking())
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// strata-bench: Strata's throughput next to its limits (memcpy, the raw codec libraries),
+// measured in the same run, with the targets. See tools/bench/README.md.
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+Machine.printSummary(options.timing)
+let run = BenchmarkRun(timing: options.timing)
+let start = Timing.now()
+do {
+    if options.sections.contains(.crc) { run.runCRC() }
+    if options.sections.contains(.decode) { try run.runDecode() }
+    if options.sections.contains(.codecs) { try run.runCodecs() }
+} catch {
+    printError("strata-bench: \(error)")
+    exit(1)
+}
+run.scoreboard.printSummary()
+print("total time: \(Format.fixed(Timing.now() - start, 0)) s")
