@@ -38,6 +38,14 @@ public struct StrataFormatError: Error, Sendable, Hashable, CustomStringConverti
         public static let notKafkaFormat = Code("notKafkaFormat")
         /// A control record's key or value is malformed.
         public static let invalidControlRecord = Code("invalidControlRecord")
+        /// A file's version field names a version this reader does not support.
+        public static let unsupportedVersion = Code("unsupportedVersion")
+        /// A line of a text file (checkpoint, `partition.metadata`) is not in the expected form.
+        public static let malformedLine = Code("malformedLine")
+        /// The number of entries differs from the count the file declares.
+        public static let entryCountMismatch = Code("entryCountMismatch")
+        /// A field holds a value its format forbids (e.g. the all-zero topic id).
+        public static let invalidValue = Code("invalidValue")
     }
 
     /// What was wrong.
@@ -50,29 +58,38 @@ public struct StrataFormatError: Error, Sendable, Hashable, CustomStringConverti
     public var position: Int?
     /// The base offset of the batch (or offset of the legacy entry) being read.
     public var baseOffset: Int64?
+    /// The 1-based line number, for text files (checkpoints, `partition.metadata`).
+    public var line: Int?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, file: String? = nil, position: Int? = nil, baseOffset: Int64? = nil) {
+    public init(_ code: Code, _ message: String, file: String? = nil, position: Int? = nil, baseOffset: Int64? = nil, line: Int? = nil) {
         self.code = code
         self.message = message
         self.file = file
         self.position = position
         self.baseOffset = baseOffset
+        self.line = line
     }
 
     /// A copy with context filled in where it is still missing.
-    public func adding(file: String? = nil, position: Int? = nil, baseOffset: Int64? = nil) -> StrataFormatError {
+    public func adding(file: String? = nil, position: Int? = nil, baseOffset: Int64? = nil, line: Int? = nil) -> StrataFormatError {
         var copy = self
         if copy.file == nil { copy.file = file }
         if copy.position == nil { copy.position = position }
         if copy.baseOffset == nil { copy.baseOffset = baseOffset }
+        if copy.line == nil { copy.line = line }
         return copy
     }
 
     public var description: String {
         var text = message
         if let file { text += " in \(file)" }
-        if let position { text += " at byte \(position)" }
+        if let line {
+            text += " at line \(line)"
+            if let position { text += " (byte \(position))" }
+        } else if let position {
+            text += " at byte \(position)"
+        }
         if let baseOffset { text += " (base offset \(baseOffset))" }
         return text
     }
