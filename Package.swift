@@ -11,6 +11,7 @@ let package = Package(
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CStrataShims"),
@@ -31,6 +32,8 @@ let package = Package(
             dependencies: [
                 "CStrataShims", "CStrataZlib", "CStrataLZ4", "CStrataZstd", "CStrataSnappy",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
             name: "StrataSimulation",
@@ -55,6 +58,10 @@ let package = Package(
             name: "strata-crosscheck-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crosscheck-writer"),
+        .executableTarget(
+            name: "strata-crash-writer",
+            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
+            path: "tools/crash-writer"),
         .testTarget(
             name: "StrataTests",
             dependencies: ["Strata", "StrataTools", "StrataSimulation", .product(name: "NIOCore", package: "swift-nio")],

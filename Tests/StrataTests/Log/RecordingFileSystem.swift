@@ -20,7 +20,7 @@ final class RecordingFileSystem: FileSystem, @unchecked Sendable {
 
     func open(_ path: String, mode: FileOpenMode) throws(StrataIOError) -> any StorageFile {
         if mode != .readOnly { record("open \(name(path))") }
-        return RecordingFile(try base.open(path, mode: mode), owner: self, name: name(path))
+        return CallRecordingFile(try base.open(path, mode: mode), owner: self, name: name(path))
     }
     func exists(_ path: String) -> Bool { base.exists(path) }
     func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
@@ -45,7 +45,7 @@ final class RecordingFileSystem: FileSystem, @unchecked Sendable {
     func lockExclusively(_ path: String) throws(StrataIOError) -> any FileLock { try base.lockExclusively(path) }
 }
 
-final class RecordingFile: StorageFile, @unchecked Sendable {
+final class CallRecordingFile: StorageFile, @unchecked Sendable {
     let inner: any StorageFile
     let owner: RecordingFileSystem
     let name: String

@@ -22,3 +22,20 @@ enum AllocationCounter {
         return total > before
     }
 }
+
+/// The state of glibc's allocator that the figures depend on.
+enum AllocatorWarmUp {
+    /// Raises glibc's dynamic mmap threshold as a long-running process that has handled
+    /// megabyte batches already has.
+    ///
+    /// glibc serves allocations of 128 KiB and more with mmap (fresh zeroed pages, a page
+    /// fault per 4 KiB, munmap on free) until a freed mmapped block raises the threshold to
+    /// its size. Without this, a figure would depend on which sections ran before it (a
+    /// `--codecs lz4` run would time mmap and page faults that a full run does not).
+    static func run() {
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 8 << 20, alignment: 16)
+        block.storeBytes(of: 1, as: UInt8.self)
+        blackHole(Int(block.load(as: UInt8.self)))
+        block.deallocate()
+    }
+}

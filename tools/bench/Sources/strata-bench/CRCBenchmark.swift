@@ -45,7 +45,7 @@ extension BenchmarkRun {
                 let met = scoreboard.record(outcome, "\(path.name) \(Format.size(size)): \(Format.gigabytes(rate)) GB/s")
                 table.printRow([
                     path.name, Format.size(size), Format.gigabytes(rate), Format.gigabytes(limit),
-                    Format.fixed(rate / limit), path.target.description, met,
+                    Format.ratio(rate / limit), path.target.description, met,
                 ])
             }
         }

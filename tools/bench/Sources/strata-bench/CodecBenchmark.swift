@@ -1,16 +1,18 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import Strata
 
 extension BenchmarkRun {
+    /// The four timings of one codec on one workload, and the compression both sides reached.
+    private struct CodecFigures {
+        var encode, compress, decode, decompress: Measurement
+        /// Plaintext size over compressed size: Strata's batch payload, the raw library's output.
+        var strataShrink, rawShrink: Double
+    }
+
     /// Each codec at Kafka's default level: Strata's encode and decode of a batch against the
     /// raw library compressing and decompressing the same plaintext; the target is
     /// 0.85 of the raw library for gzip, lz4 and zstd.
-    func runCodecs() throws {
+    func runCodecs(_ codecs: [CompressionCodec]) throws {
         print()
         print("# encode = RecordBatchBuilder appending every record + build(context:) (reused CodecContext);")
         print("# decode = RecordBatch(bytes:) + validate() + forEachRecord reading every value;")
@@ -21,51 +23,45 @@ extension BenchmarkRun {
             .number("ratio", 6), .text("target", 13), .text("met", 3), .number("allocs/batch", 12), .text("shrink (raw)", 14),
         ])
         table.printHeader()
-        for codec in [CompressionCodec.gzip, .snappy, .lz4, .zstd] {
+        for codec in codecs {
             let target: Target = codec == .snappy ? .information : .ratio(0.85, of: "raw")
             for size in Self.batchSizes {
                 let workload = try workload(batchBytes: size)
-                try workload.plaintext.withUnsafeBytes { plaintext throws in
-                    let raw = RawCodec.make(codec, maxInput: plaintext.count)
-                    let context = CodecContext()
-                    let compression = Compression(codec)
-
-                    // Check both paths once before timing them.
-                    let batch = try workload.encode(compression, context: context)
-                    try workload.verify(batch)
-                    let digest = try Workload.decode(batch, context: context)
-                    precondition(digest == workload.expectedDigest, "\(codec): decode digest differs")
-                    raw.compress(plaintext)
-                    precondition(raw.decompress() == plaintext.count && memcmp(raw.decompressed.baseAddress!, plaintext.baseAddress!, plaintext.count) == 0, "\(codec): raw round trip differs")
-
-                    let encode = try Timing.measure(timing) { blackHole(try workload.encode(compression, context: context).readableBytes) }
-                    let compress = Timing.measure(timing) {
-                        raw.compress(plaintext)
-                        blackHole(raw.compressedCount)
-                    }
-                    let decode = try Timing.measure(timing) { blackHole(try Workload.decode(batch, context: context)) }
-                    let decompress = Timing.measure(timing) { blackHole(raw.decompress()) }
-
-                    let stored = RecordBatch.storedPayloadSize(batch)
-                    let shrink = "\(Format.fixed(Double(plaintext.count) / Double(stored))) (\(Format.fixed(Double(plaintext.count) / Double(raw.compressedCount))))"
-                    for (op, strata, library, extra) in [("encode", encode, compress, shrink), ("decode", decode, decompress, "")] {
-                        let rate = strata.bytesPerSecond(plaintext.count)
-                        let limit = library.bytesPerSecond(plaintext.count)
-                        let met = scoreboard.record(target.isMet(rate: rate, ratio: rate / limit), "\(codec) \(op) \(Format.size(size)): \(Format.fixed(rate / limit)) x raw")
-                        table.printRow([
-                            codec.name, op, Format.size(size), Format.megabytes(rate), Format.megabytes(limit),
-                            Format.fixed(rate / limit), target.description, met, Format.count(strata.allocationsPerIteration), extra,
-                        ])
-                    }
+                let figures = try measure(codec, on: workload)
+                let shrink = "\(Format.fixed(figures.strataShrink)) (\(Format.fixed(figures.rawShrink)))"
+                let rows = [("encode", figures.encode, figures.compress, shrink), ("decode", figures.decode, figures.decompress, "")]
+                for (op, strata, library, shrinkCell) in rows {
+                    let rate = strata.bytesPerSecond(workload.plaintext.count)
+                    let limit = library.bytesPerSecond(workload.plaintext.count)
+                    let met = scoreboard.record(target.isMet(rate: rate, ratio: rate / limit), "\(codec) \(op) \(Format.size(size)): \(Format.ratio(rate / limit)) x raw")
+                    table.printRow([
+                        codec.name, op, Format.size(size), Format.megabytes(rate), Format.megabytes(limit),
+                        Format.ratio(rate / limit), target.description, met, Format.count(strata.allocationsPerIteration), shrinkCell,
+                    ])
                 }
             }
         }
     }
-}
 
-extension RecordBatch {
-    /// The size of a batch's stored (compressed) payload.
-    static func storedPayloadSize(_ bytes: ByteBuffer) -> Int {
-        (try? RecordBatch(bytes: bytes).storedPayload.readableBytes) ?? 0
+    /// Times Strata's encode and decode of `workload` with `codec`, and the raw library on the
+    /// same plaintext, after checking both paths once.
+    private func measure(_ codec: CompressionCodec, on workload: Workload) throws -> CodecFigures {
+        try workload.plaintext.withUnsafeBytes { plaintext throws in
+            let compression = Compression(codec)
+            let context = CodecContext()
+            let batch = try workload.verifiedBatch(compression, context: context)
+            let raw = RawCodec.make(codec, maxInput: plaintext.count)
+            raw.checkRoundTrip(plaintext)
+            return CodecFigures(
+                encode: try Timing.measure(timing) { blackHole(try workload.encode(compression, context: context).readableBytes) },
+                compress: Timing.measure(timing) {
+                    raw.compress(plaintext)
+                    blackHole(raw.compressedCount)
+                },
+                decode: try Timing.measure(timing) { blackHole(try Workload.decode(batch, context: context)) },
+                decompress: Timing.measure(timing) { blackHole(raw.decompress()) },
+                strataShrink: Double(plaintext.count) / Double(try RecordBatch(bytes: batch).storedPayload.readableBytes),
+                rawShrink: Double(plaintext.count) / Double(raw.compressedCount))
+        }
     }
 }

@@ -8,20 +8,35 @@ import Strata
 
 /// What the figures depend on: the CPU, the CRC path, the codec library versions.
 enum Machine {
-    /// The CPU model from /proc/cpuinfo ("unknown" where there is none).
-    static var cpuModel: String {
-        guard let file = fopen("/proc/cpuinfo", "r") else { return "unknown" }
+    /// The CPU as /proc/cpuinfo describes its first processor: model name, family and model
+    /// numbers, and the instruction-set extensions the figures depend on.
+    static var cpuDescription: String {
+        var fields: [String: String] = [:]
+        for line in firstProcessorLines() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = String(line[..<colon]).trimmingWhitespace()
+            if fields[key] == nil { fields[key] = String(line[line.index(after: colon)...]).trimmingWhitespace() }
+        }
+        guard let name = fields["model name"] else { return "unknown" }
+        let flags = Set((fields["flags"] ?? "").split(separator: " ").map(String.init))
+        let extensions = ["sse4_2", "pclmulqdq", "avx2", "avx512f"].filter(flags.contains)
+        return "\(name) (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"); \(extensions.joined(separator: " ")))"
+    }
+
+    /// The lines of /proc/cpuinfo up to the first blank line (empty where there is none).
+    private static func firstProcessorLines() -> [String] {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
         defer { fclose(file) }
         var line: UnsafeMutablePointer<CChar>?
         var capacity = 0
         defer { free(line) }
+        var lines: [String] = []
         while getline(&line, &capacity, file) > 0, let line {
             let text = String(cString: line)
-            if text.hasPrefix("model name"), let colon = text.firstIndex(of: ":") {
-                return String(text[text.index(after: colon)...]).trimmingWhitespace()
-            }
+            if text.trimmingWhitespace().isEmpty { break }
+            lines.append(text)
         }
-        return "unknown"
+        return lines
     }
 
     /// The online CPU count.
@@ -35,7 +50,7 @@ enum Machine {
     /// Prints the lines that head the report.
     static func printSummary(_ settings: TimingSettings) {
         print("Strata benchmark (release build, one thread)")
-        print("CPU: \(cpuModel) (\(onlineCPUs) online)")
+        print("CPU: \(cpuDescription), \(onlineCPUs) online")
         print("CRC32C.usesHardware: \(CRC32C.usesHardware)")
         print("libraries: \(libraryVersions)")
         print("method: best of \(settings.repetitions) repetitions of ~\(Int(settings.repetitionSeconds * 1000)) ms each; MB/s = 10^6 bytes/s of uncompressed records")

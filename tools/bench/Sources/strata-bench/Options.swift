@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Strata
 
 /// Command-line options: which sections to run and how long to measure.
 struct Options {
@@ -13,13 +14,15 @@ struct Options {
 
     var timing = TimingSettings()
     var sections = Set(Section.allCases)
+    var codecs: [CompressionCodec] = [.gzip, .snappy, .lz4, .zstd]
 
     static let usage = """
-        usage: strata-bench [--quick] [--repetitions N] [--seconds S] [--only crc,decode,codecs]
+        usage: strata-bench [--quick] [--repetitions N] [--seconds S] [--only crc,decode,codecs] [--codecs LIST]
           --quick          3 repetitions of ~50 ms (a rough run in about a quarter of the time)
           --repetitions N  repetitions per figure, the best is reported (default 8)
           --seconds S      length of one repetition in seconds (default 0.125)
           --only LIST      run only these sections
+          --codecs LIST    measure only these codecs (default gzip,snappy,lz4,zstd)
         """
 
     /// Parses `arguments` (without the program name); prints the usage and exits on error.
@@ -46,6 +49,11 @@ struct Options {
                 let sections = names.compactMap(Section.init(rawValue:))
                 guard sections.count == names.count, !sections.isEmpty else { fail("--only takes crc, decode, codecs") }
                 options.sections = Set(sections)
+            case "--codecs":
+                let names = value(argument).split(separator: ",").map(String.init)
+                let codecs = names.compactMap(CompressionCodec.init(name:)).filter { $0 != .none }
+                guard codecs.count == names.count, !codecs.isEmpty else { fail("--codecs takes gzip, snappy, lz4, zstd") }
+                options.codecs = codecs
             case "-h", "--help":
                 print(usage)
                 exit(0)

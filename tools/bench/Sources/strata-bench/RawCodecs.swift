@@ -10,15 +10,15 @@ class RawCodec {
     /// The codec's name, as Strata prints it.
     let name: String
     /// Output of the last ``compress(_:)``.
-    private(set) var compressed: UnsafeMutableRawBufferPointer
+    let compressed: UnsafeMutableRawBufferPointer
     /// Size of the last ``compress(_:)`` output.
     private(set) var compressedCount = 0
     /// Destination of ``decompress()``.
     let decompressed: UnsafeMutableRawBufferPointer
-    /// The plaintext size of the last ``compress(_:)``.
-    private(set) var plaintextCount = 0
     /// Each chunk of the last ``compress(_:)``: its plaintext and compressed sizes.
-    var chunks: [(plain: Int, packed: Int)] = []
+    private var chunks: [(plain: Int, packed: Int)] = []
+    /// The most plaintext bytes in one chunk.
+    private let chunkSize: Int
 
     /// A codec whose chunks hold at most `chunkSize` plaintext bytes (`Int.max`: one chunk),
     /// whose inputs are at most `maxInput` bytes and compress to at most `bound(chunk)`.
@@ -36,8 +36,6 @@ class RawCodec {
         decompressed.deallocate()
     }
 
-    private let chunkSize: Int
-
     /// Compresses `input` chunk by chunk into ``compressed``.
     final func compress(_ input: UnsafeRawBufferPointer) {
         chunks.removeAll(keepingCapacity: true)
@@ -52,7 +50,6 @@ class RawCodec {
             written += packed
         }
         compressedCount = written
-        plaintextCount = input.count
     }
 
     /// Decompresses the last ``compress(_:)`` output into ``decompressed``; returns its size.
@@ -67,6 +64,16 @@ class RawCodec {
             produced += length
         }
         return produced
+    }
+
+    /// Compresses `plaintext` and checks that decompressing gives it back (run once, before
+    /// timing).
+    final func checkRoundTrip(_ plaintext: UnsafeRawBufferPointer) {
+        compress(plaintext)
+        let produced = decompress()
+        precondition(
+            produced == plaintext.count && UnsafeRawBufferPointer(rebasing: decompressed[..<produced]).elementsEqual(plaintext),
+            "\(name): the raw round trip differs")
     }
 
     /// Compresses one chunk; returns the compressed size. Overridden by each codec.

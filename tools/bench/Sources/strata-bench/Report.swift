@@ -18,6 +18,13 @@ enum Format {
         return text
     }
 
+    /// A ratio with two decimals, rounded down, so that a ratio shown as 0.85 meets a 0.85
+    /// target and one that misses it shows as 0.84.
+    static func ratio(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        return fixed((value * 100).rounded(.down) / 100, 2)
+    }
+
     /// A rate in GB/s (10^9 bytes per second).
     static func gigabytes(_ bytesPerSecond: Double) -> String { fixed(bytesPerSecond / 1e9, 2) }
 

@@ -69,9 +69,16 @@ enum Timing {
 }
 
 /// Keeps a computed value alive so the optimizer cannot drop the work that produced it.
+///
+/// It writes through a pointer rather than to a global variable, which would add a dynamic
+/// exclusivity check (swift_beginAccess) to every measured iteration.
 @inline(never)
 func blackHole(_ value: Int) {
-    blackHoleSink &+= value
+    blackHoleSink.pointee &+= value
 }
 
-nonisolated(unsafe) private var blackHoleSink = 0
+nonisolated(unsafe) private let blackHoleSink: UnsafeMutablePointer<Int> = {
+    let pointer = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    pointer.initialize(to: 0)
+    return pointer
+}()

@@ -61,23 +61,29 @@ struct Workload {
         try batch.validate()
         var digest = 0
         try batch.forEachRecord(context: context) { record in
-            guard let value = record.value else { return }
-            digest &+= value.readableBytes &+ Int(value.getInteger(at: value.readerIndex, as: UInt8.self) ?? 0)
+            if let value = record.value { digest &+= touch(value) }
         }
         return digest
     }
 
-    /// What ``decode(_:context:)`` returns for a correct decode of this workload.
-    var expectedDigest: Int {
-        inputs.reduce(0) { $0 &+ $1.value.readableBytes &+ Int($1.value.getInteger(at: $1.value.readerIndex, as: UInt8.self)!) }
+    /// What decoding reads of a value: its length and first byte, folded into one number.
+    @inline(__always)
+    private static func touch(_ value: ByteBuffer) -> Int {
+        value.readableBytes &+ Int(value.getInteger(at: value.readerIndex, as: UInt8.self) ?? 0)
     }
 
-    /// Checks that `bytes` decodes to exactly these records (run once, before timing).
-    func verify(_ bytes: ByteBuffer) throws {
+    /// Encodes the batch once and checks it before it is timed: it decodes to exactly these
+    /// records, and ``decode(_:context:)`` returns the digest of their values.
+    func verifiedBatch(_ compression: Compression, context: CodecContext) throws -> ByteBuffer {
+        let bytes = try encode(compression, context: context)
         let records = try RecordBatch(bytes: bytes).records()
-        precondition(records.count == inputs.count, "decoded \(records.count) records, expected \(inputs.count)")
+        precondition(records.count == inputs.count, "\(compression): decoded \(records.count) records, expected \(inputs.count)")
         for (record, input) in zip(records, inputs) {
-            precondition(record.key == input.key && record.value == input.value && record.timestamp == input.timestamp, "record \(record.offset) differs after a round trip")
+            precondition(record.key == input.key && record.value == input.value && record.timestamp == input.timestamp, "\(compression): record \(record.offset) differs after a round trip")
         }
+        let expected = inputs.reduce(0) { $0 &+ Self.touch($1.value) }
+        let digest = try Self.decode(bytes, context: context)
+        precondition(digest == expected, "\(compression): decode digest \(digest), expected \(expected)")
+        return bytes
     }
 }

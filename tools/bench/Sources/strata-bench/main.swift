@@ -9,12 +9,13 @@ import Darwin
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 Machine.printSummary(options.timing)
+AllocatorWarmUp.run()
 let run = BenchmarkRun(timing: options.timing)
 let start = Timing.now()
 do {
     if options.sections.contains(.crc) { run.runCRC() }
     if options.sections.contains(.decode) { try run.runDecode() }
-    if options.sections.contains(.codecs) { try run.runCodecs() }
+    if options.sections.contains(.codecs) { try run.runCodecs(options.codecs) }
 } catch {
     printError("strata-bench: \(error)")
     exit(1)

@@ -1,0 +1,136 @@
+import NIOCore
+
+/// Why the log refused an append.
+public struct AppendError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of refusal, named after Kafka's error codes where one exists.
+    public enum Code: String, Sendable {
+        /// The batch (with its prefix) exceeds `max.message.bytes` (RECORD_TOO_LARGE).
+        case recordTooLarge
+        /// The append exceeds `segment.bytes` (RECORD_BATCH_TOO_LARGE).
+        case batchTooLarge
+        /// The bytes are not one valid v2 batch: bad CRC, bad framing, bad records (CORRUPT_MESSAGE).
+        case corruptMessage
+        /// The batch breaks a rule: offsets, magic, null key on a compacted topic (INVALID_RECORD).
+        case invalidRecord
+        /// A record timestamp is outside the allowed window (INVALID_TIMESTAMP).
+        case invalidTimestamp
+        /// A follower append whose offsets do not follow the log end (OFFSET_OUT_OF_ORDER).
+        case offsetOutOfOrder
+        /// The producer's epoch or sequence is refused.
+        case producerState
+        /// The log is open read-only.
+        case readOnly
+    }
+
+    /// The kind of refusal.
+    public var code: Code
+    /// A sentence with the declared and allowed values.
+    public var message: String
+    public var description: String { message }
+}
+
+/// Checks a batch a client produced and prepares it for the log (Kafka's `LogValidator` for
+/// magic 2): framing and CRC, size limits, record structure and offsets, timestamps, null keys
+/// on compacted topics; then recompresses when the topic's codec differs, and stamps
+/// LogAppendTime when the topic uses it.
+struct LeaderAppendValidator {
+    let config: LogConfig
+    let limits: DecodingLimits
+    let now: Int64
+    let context: CodecContext
+
+    /// The batch checked and, if needed, rewritten; offsets are not assigned yet.
+    func validate(_ bytes: ByteBuffer) throws(AppendError) -> RecordBatch {
+        func fail(_ code: AppendError.Code, _ message: String) -> AppendError { AppendError(code: code, message: message) }
+        guard bytes.readableBytes <= config.maxMessageBytes else {
+            throw fail(.recordTooLarge, "batch of \(bytes.readableBytes) bytes exceeds max.message.bytes \(config.maxMessageBytes)")
+        }
+        guard bytes.readableBytes <= config.segmentBytes else {
+            throw fail(.batchTooLarge, "batch of \(bytes.readableBytes) bytes exceeds segment.bytes \(config.segmentBytes)")
+        }
+        var reader = LogEntryReader(bytes, limits: limits)
+        let entry: LogEntry?
+        do { entry = try reader.next() } catch { throw fail(.corruptMessage, "\(error)") }
+        guard let entry, reader.position == bytes.readableBytes else {
+            throw fail(.corruptMessage, "expected exactly one whole batch in \(bytes.readableBytes) bytes")
+        }
+        guard case .batch(var batch) = entry else {
+            throw fail(.invalidRecord, "magic \(entry.magic) batches cannot be produced; only magic 2")
+        }
+        do { try batch.validate() } catch { throw fail(.corruptMessage, "\(error)") }
+        let header = batch.header
+        guard header.recordsCount > 0 else { throw fail(.invalidRecord, "a produced batch must hold at least one record") }
+        guard header.lastOffsetDelta == header.recordsCount - 1 else {
+            throw fail(.invalidRecord, "last offset delta \(header.lastOffsetDelta) does not match \(header.recordsCount) records")
+        }
+        guard !header.isControl else { throw fail(.invalidRecord, "clients may not produce control batches") }
+        let records: [Record]
+        do { records = try batch.records(limits: limits, context: context) } catch { throw fail(.corruptMessage, "\(error)") }
+        for (index, record) in records.enumerated() {
+            guard record.offset - header.baseOffset == Int64(index) else {
+                throw fail(.invalidRecord, "record \(index) has offset delta \(record.offset - header.baseOffset), expected \(index)")
+            }
+            if config.cleanupPolicy.contains(.compact) && record.key == nil {
+                throw fail(.invalidRecord, "compacted topic cannot accept a record without a key (offset delta \(index))")
+            }
+            if header.timestampType == .createTime && config.messageTimestampType == .createTime {
+                let timestamp = record.storedTimestamp
+                if timestamp < now && now - timestamp > config.messageTimestampBeforeMaxMs
+                    || timestamp > now && timestamp - now > config.messageTimestampAfterMaxMs {
+                    throw fail(.invalidTimestamp, "timestamp \(timestamp) of record \(index) is out of range (now \(now), before.max \(config.messageTimestampBeforeMaxMs) ms, after.max \(config.messageTimestampAfterMaxMs) ms)")
+                }
+            }
+        }
+        let wanted = config.compressionType ?? header.compression ?? .none
+        let logAppendTime = config.messageTimestampType == .logAppendTime ? now : nil
+        do {
+            if wanted != header.compression {
+                batch = try Self.rebuild(batch, records: records, codec: wanted, config: config, logAppendTime: logAppendTime, context: context)
+            } else if let logAppendTime {
+                batch = try Self.stampLogAppendTime(batch, time: logAppendTime)
+            }
+        } catch {
+            throw fail(.corruptMessage, "\(error)")
+        }
+        return batch
+    }
+
+    /// The batch re-encoded with another codec, producer fields kept.
+    static func rebuild(_ batch: RecordBatch, records: [Record], codec: CompressionCodec, config: LogConfig, logAppendTime: Int64?, context: CodecContext) throws(StrataFormatError) -> RecordBatch {
+        var configuration = RecordBatchBuilder.Configuration(reproducing: batch.header)
+        let level: Int32? = switch codec {
+        case .gzip: config.compressionGzipLevel
+        case .lz4: config.compressionLZ4Level
+        case .zstd: config.compressionZstdLevel
+        case .none, .snappy: nil
+        }
+        configuration.compression = try Compression(codec, level: level)
+        configuration.logAppendTime = logAppendTime ?? configuration.logAppendTime
+        configuration.maxTimestamp = logAppendTime ?? configuration.maxTimestamp
+        var builder = RecordBatchBuilder(configuration)
+        for record in records { try builder.append(record) }
+        return try RecordBatch(bytes: try builder.build(context: context))
+    }
+
+    /// The batch with the LogAppendTime attribute and max timestamp set, CRC recomputed (no
+    /// recompression, as Kafka patches in place).
+    static func stampLogAppendTime(_ batch: RecordBatch, time: Int64) throws(StrataFormatError) -> RecordBatch {
+        var bytes = ByteBuffer()
+        bytes.writeImmutableBuffer(batch.bytes)
+        let attributes = batch.header.attributes.rawValue | 0x08
+        bytes.setInteger(attributes, at: 21)
+        bytes.setInteger(time, at: 35)
+        let crc = bytes.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21...])) }
+        bytes.setInteger(crc, at: 17)
+        return try RecordBatch(bytes: bytes)
+    }
+
+    /// The batch with its base offset and leader epoch set (both outside the CRC).
+    static func assign(_ batch: RecordBatch, baseOffset: Int64, leaderEpoch: Int32, position: Int) throws(StrataFormatError) -> RecordBatch {
+        var bytes = ByteBuffer()
+        bytes.writeImmutableBuffer(batch.bytes)
+        bytes.setInteger(baseOffset, at: 0)
+        bytes.setInteger(leaderEpoch, at: 12)
+        return try RecordBatch(bytes: bytes, position: position)
+    }
+}

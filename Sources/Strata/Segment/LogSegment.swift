@@ -1,0 +1,445 @@
+import NIOCore
+
+/// One segment of a partition: its `.log` file and the `.index`, `.timeindex` and
+/// `.txnindex` beside it, named by the base offset as Kafka names them.
+///
+/// Appends follow Kafka's sparse indexing rule (`index.interval.bytes`, strictly greater,
+/// counted before the batch; time entries only when the max timestamp grows). Lookups take the
+/// floor index entry and scan forward. The single writer of the partition owns a segment;
+/// readers read through ``read(from:maxBytes:maxPosition:minOneBatch:)`` with a position bound
+/// they took under the partition's lock.
+public final class LogSegment: @unchecked Sendable {
+    /// The segment's base offset (its files' name).
+    public let baseOffset: Int64
+    /// The partition directory.
+    public let directory: String
+    let fileSystem: any FileSystem
+    let log: any StorageFile
+    /// The offset index.
+    public let offsetIndex: OffsetIndex
+    /// The time index.
+    public let timeIndex: TimeIndex
+    /// The aborted-transaction index.
+    public let transactionIndex: TransactionIndex
+    let indexIntervalBytes: Int
+    let limits: DecodingLimits
+    /// Bytes in the `.log`.
+    public private(set) var size: Int
+    private var bytesSinceLastIndexEntry = 0
+    /// The largest batch max timestamp seen and the last offset of the first batch reaching it.
+    public private(set) var maxTimestampSoFar: (timestamp: Int64, offset: Int64)
+    /// The max timestamp of the first batch (drives time-based rolling).
+    public private(set) var rollingBasedTimestamp: Int64?
+    /// Set when the indexes cannot be trusted (read-only open of damaged files): lookups scan
+    /// from the start of the segment instead.
+    public var ignoresIndexes = false
+    /// When this segment object was created (wall clock, for segments without timestamps).
+    public let createdAtMs: Int64
+    /// The random reduction of `segment.ms` drawn for this segment.
+    public let rollJitterMs: Int64
+
+    /// Path of one of the segment's files.
+    public func path(_ suffix: String) -> String {
+        directory + "/" + SegmentFileName.prefix(for: baseOffset) + suffix
+    }
+
+    private init(baseOffset: Int64, directory: String, fileSystem: any FileSystem, log: any StorageFile, offsetIndex: OffsetIndex,
+                 timeIndex: TimeIndex, transactionIndex: TransactionIndex, config: LogConfig, limits: DecodingLimits,
+                 size: Int, createdAtMs: Int64) {
+        self.baseOffset = baseOffset
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.log = log
+        self.offsetIndex = offsetIndex
+        self.timeIndex = timeIndex
+        self.transactionIndex = transactionIndex
+        self.indexIntervalBytes = config.indexIntervalBytes
+        self.limits = limits
+        self.size = size
+        self.createdAtMs = createdAtMs
+        let jitterRange = min(config.segmentJitterMs, config.segmentMs)
+        self.rollJitterMs = jitterRange > 0 ? Int64.random(in: 0..<jitterRange) : 0
+        let last = timeIndex.lastEntry
+        self.maxTimestampSoFar = (last.timestamp, last.offset)
+    }
+
+    /// Creates the files of a new, empty segment (indexes preallocated to `segment.index.bytes`).
+    ///
+    /// - Throws: `StrataIOError`; `StrataFormatError` when a file of that name already exists.
+    public static func create(directory: String, baseOffset: Int64, config: LogConfig, fileSystem: any FileSystem,
+                              limits: DecodingLimits = .default, now: Int64) throws -> LogSegment {
+        let prefix = directory + "/" + SegmentFileName.prefix(for: baseOffset)
+        for suffix in [SegmentFileName.indexSuffix, SegmentFileName.timeIndexSuffix, SegmentFileName.transactionIndexSuffix] {
+            try fileSystem.removeFile(prefix + suffix)  // stale leftovers of an earlier empty segment
+        }
+        let log = try fileSystem.open(prefix + SegmentFileName.logSuffix, mode: .createNew)
+        if config.preallocate { try log.truncate(to: config.segmentBytes) }
+        let offsetIndex = try OffsetIndex(file: try fileSystem.open(prefix + SegmentFileName.indexSuffix, mode: .createNew),
+                                          baseOffset: baseOffset, maxIndexSize: config.segmentIndexBytes, isNew: true)
+        let timeIndex = try TimeIndex(file: try fileSystem.open(prefix + SegmentFileName.timeIndexSuffix, mode: .createNew),
+                                      baseOffset: baseOffset, maxIndexSize: config.segmentIndexBytes, isNew: true)
+        let transactionIndex = try TransactionIndex(fileSystem: fileSystem, path: prefix + SegmentFileName.transactionIndexSuffix, baseOffset: baseOffset)
+        try fileSystem.syncDirectory(directory)
+        return LogSegment(baseOffset: baseOffset, directory: directory, fileSystem: fileSystem, log: log, offsetIndex: offsetIndex,
+                          timeIndex: timeIndex, transactionIndex: transactionIndex, config: config, limits: limits, size: 0, createdAtMs: now)
+    }
+
+    /// Opens an existing segment. Missing index files are created empty (and the caller should
+    /// recover the segment); `readOnly` opens everything without writing.
+    ///
+    /// - Throws: `StrataIOError`.
+    public static func open(directory: String, baseOffset: Int64, config: LogConfig, fileSystem: any FileSystem,
+                            readOnly: Bool = false, limits: DecodingLimits = .default, now: Int64) throws -> LogSegment {
+        let prefix = directory + "/" + SegmentFileName.prefix(for: baseOffset)
+        let mode: FileOpenMode = readOnly ? .readOnly : .readWrite
+        let log = try fileSystem.open(prefix + SegmentFileName.logSuffix, mode: mode)
+        func index(_ suffix: String) throws -> (any StorageFile, Bool) {
+            let path = prefix + suffix
+            if fileSystem.exists(path) { return (try fileSystem.open(path, mode: mode), false) }
+            if readOnly { return (EmptyFile(path: path), false) }
+            return (try fileSystem.open(path, mode: .createNew), true)
+        }
+        let (offsetFile, offsetIsNew) = try index(SegmentFileName.indexSuffix)
+        let (timeFile, _) = try index(SegmentFileName.timeIndexSuffix)
+        // A new time index starts at size 0, as Kafka sizes a missing one (spec 3.9).
+        let offsetIndex = try OffsetIndex(file: offsetFile, baseOffset: baseOffset, maxIndexSize: config.segmentIndexBytes, isNew: false)
+        let timeIndex = try TimeIndex(file: timeFile, baseOffset: baseOffset, maxIndexSize: config.segmentIndexBytes, isNew: false)
+        _ = offsetIsNew
+        let transactionIndex = try TransactionIndex(fileSystem: fileSystem, path: prefix + SegmentFileName.transactionIndexSuffix, baseOffset: baseOffset, readOnly: readOnly)
+        return LogSegment(baseOffset: baseOffset, directory: directory, fileSystem: fileSystem, log: log, offsetIndex: offsetIndex,
+                          timeIndex: timeIndex, transactionIndex: transactionIndex, config: config, limits: limits,
+                          size: try log.size(), createdAtMs: now)
+    }
+
+    // MARK: - Appending
+
+    /// Whether a batch ending at `lastOffset` can be indexed relative to this segment.
+    public func canHold(lastOffset: Int64) -> Bool {
+        lastOffset >= baseOffset && lastOffset - baseOffset <= Int64(Int32.max)
+    }
+
+    /// Appends one entry (already validated and given its offsets) at the end of the `.log`,
+    /// indexing it by Kafka's sparse rule.
+    ///
+    /// - Throws: `StrataIOError`; `StrataFormatError` when its last offset does not fit the
+    ///   segment or the file would pass 2 GiB.
+    public func append(_ entry: LogEntry) throws {
+        guard canHold(lastOffset: entry.lastOffset) else {
+            throw StrataFormatError(.unrepresentable, "offset \(entry.lastOffset) cannot be stored in segment \(baseOffset)", file: path(SegmentFileName.logSuffix), position: size)
+        }
+        guard size + entry.sizeInBytes <= Int(Int32.max) else {
+            throw StrataFormatError(.unrepresentable, "segment would exceed 2 GiB", file: path(SegmentFileName.logSuffix), position: size)
+        }
+        let position = size
+        try log.write(entry.bytes, at: position)
+        size += entry.sizeInBytes
+        try index(entry, at: position)
+    }
+
+    /// Updates the max timestamp and the indexes for an entry stored at `position`.
+    private func index(_ entry: LogEntry, at position: Int) throws {
+        let timestamp = entry.maxTimestamp
+        if rollingBasedTimestamp == nil { rollingBasedTimestamp = timestamp }
+        if timestamp > maxTimestampSoFar.timestamp { maxTimestampSoFar = (timestamp, entry.lastOffset) }
+        if bytesSinceLastIndexEntry > indexIntervalBytes {
+            try offsetIndex.append(offset: entry.lastOffset, position: position)
+            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset)
+            bytesSinceLastIndexEntry = 0
+        }
+        bytesSinceLastIndexEntry += entry.sizeInBytes
+    }
+
+    /// Records an aborted transaction whose marker is in this segment.
+    public func appendAbortedTransaction(_ transaction: AbortedTransaction) throws {
+        try transactionIndex.append(transaction)
+    }
+
+    // MARK: - Reading
+
+    /// Entries of the segment from `position`, up to `end`.
+    func entries(from position: Int = 0, end: Int? = nil, windowSize: Int = 1 << 20) throws -> LogFileReader {
+        try LogFileReader(file: log, from: position, end: end ?? size, limits: limits, windowSize: windowSize)
+    }
+
+    /// The first entry whose last offset ≥ `offset`, starting from the offset index's floor
+    /// entry (and no earlier than `startingPosition`); nil when none is in the segment.
+    ///
+    /// - Complexity: O(log n) index reads, then a scan of at most about `index.interval.bytes`.
+    public func translateOffset(_ offset: Int64, startingPosition: Int = 0, end: Int? = nil) throws -> (position: Int, entry: LogEntry)? {
+        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try offsetIndex.lookup(offset)
+        var reader = try entries(from: max(floor.position, startingPosition), end: end, windowSize: 64 * 1024)
+        while let entry = try reader.next() {
+            if entry.lastOffset >= offset { return (entry.position, entry) }
+        }
+        return nil
+    }
+
+    /// Whole entries starting with the one that holds `offset`, at most `maxBytes` of them
+    /// (at least one when `minOneBatch`), not past `maxPosition`. The bytes are the stored
+    /// bytes, untouched. Nil when the segment has nothing at or above `offset`.
+    public func read(from offset: Int64, maxBytes: Int, maxPosition: Int? = nil, minOneBatch: Bool = true) throws -> SegmentReadResult? {
+        let end = min(maxPosition ?? size, size)
+        guard let (start, first) = try translateOffset(offset, end: end) else { return nil }
+        var length = 0
+        var reader = try entries(from: start, end: end, windowSize: max(64 * 1024, min(maxBytes, 1 << 20)))
+        var entries: [LogEntry] = []
+        var reachedEnd = true
+        while let entry = try reader.next() {
+            if length + entry.sizeInBytes > maxBytes && !(entries.isEmpty && minOneBatch) {
+                reachedEnd = false
+                break
+            }
+            entries.append(entry)
+            length += entry.sizeInBytes
+        }
+        _ = first
+        return SegmentReadResult(segmentBaseOffset: baseOffset, position: start, entries: entries, reachedEnd: reachedEnd)
+    }
+
+    /// The offset after the last entry (the base offset when the segment is empty).
+    ///
+    /// - Throws: format or I/O errors reading the tail.
+    public func readNextOffset() throws -> Int64 {
+        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try offsetIndex.lookup(Int64.max)
+        var reader = try entries(from: floor.position)
+        var next = baseOffset
+        while let entry = try reader.next() { next = entry.lastOffset + 1 }
+        return next
+    }
+
+    /// The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset`
+    /// (offsetsForTimes semantics), as (timestamp, offset); nil when none is in this segment.
+    public func findOffsetByTimestamp(_ timestamp: Int64, startingOffset: Int64) throws -> (timestamp: Int64, offset: Int64)? {
+        let floor = ignoresIndexes ? (timestamp: -1, offset: baseOffset) : try timeIndex.lookup(timestamp: timestamp)
+        let position = ignoresIndexes ? 0 : try offsetIndex.lookup(max(floor.offset, startingOffset)).position
+        var reader = try entries(from: position)
+        while let entry = try reader.next() {
+            guard entry.maxTimestamp >= timestamp else { continue }
+            for record in try entry.records(limits: limits) where record.timestamp >= timestamp && record.offset >= startingOffset {
+                return (record.timestamp, record.offset)
+            }
+        }
+        return nil
+    }
+
+    /// The segment's largest timestamp (the max batch timestamp, else the `.log` mtime).
+    public func largestTimestamp() throws -> Int64 {
+        if maxTimestampSoFar.timestamp >= 0 { return maxTimestampSoFar.timestamp }
+        return try fileSystem.modificationTime(path(SegmentFileName.logSuffix))
+    }
+
+    // MARK: - Recovery and truncation
+
+    /// Rebuilds the indexes from the `.log` and cuts a torn or corrupt tail (Kafka's
+    /// `LogSegment.recover`): every entry's framing and CRC is checked; reading stops at the
+    /// first bad or partial one and the file is truncated there. `visit` sees each good entry
+    /// (to rebuild producer state and leader epochs).
+    ///
+    /// - Returns: the bytes cut from the end, and why, when anything was cut.
+    /// - Throws: `StrataIOError`.
+    @discardableResult
+    public func recover(visit: (LogEntry) throws -> Void = { _ in }) throws -> RecoveryResult {
+        try offsetIndex.reset()
+        try timeIndex.reset()
+        try transactionIndex.reset()
+        bytesSinceLastIndexEntry = 0
+        maxTimestampSoFar = (-1, baseOffset)
+        rollingBasedTimestamp = nil
+        let valid = try validPrefix { entry in
+            try index(entry, at: entry.position)
+            try visit(entry)
+        }
+        let cut = size - valid.validBytes
+        if cut > 0 {
+            try log.truncate(to: valid.validBytes)
+            size = valid.validBytes
+        }
+        try offsetIndex.trimToValidSize()
+        try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset, skipFullCheck: true)
+        try timeIndex.trimToValidSize()
+        return RecoveryResult(truncatedBytes: cut, reason: cut > 0 ? valid.reason : nil)
+    }
+
+    /// Scans the `.log` as recovery does — framing, CRC, offsets inside the segment — without
+    /// changing anything, and returns where the valid data ends and why.
+    public func validPrefix(visit: (LogEntry) throws -> Void = { _ in }) throws -> (validBytes: Int, reason: String?) {
+        let logPath = path(SegmentFileName.logSuffix)
+        var reader = try entries()
+        var validBytes = 0
+        while true {
+            do {
+                guard let entry = try reader.next() else { break }
+                try entry.validate()
+                guard canHold(lastOffset: entry.lastOffset) else {
+                    throw StrataFormatError(.unrepresentable, "offset \(entry.lastOffset) does not belong in segment \(baseOffset)", position: entry.position, baseOffset: entry.storedOffset)
+                }
+                try visit(entry)
+                validBytes = reader.position
+            } catch let error as StrataFormatError {
+                return (validBytes, error.adding(file: logPath).description)
+            }
+        }
+        switch reader.stop {
+        case .partialEntry(let position, let declared, let available):
+            return (validBytes, "partial entry at byte \(position) of \(logPath): declares \(declared) bytes, \(available) present")
+        case .trailingBytes(let position, let count):
+            return (validBytes, "\(count) stray bytes at byte \(position) of \(logPath)")
+        default:
+            return (validBytes, nil)
+        }
+    }
+
+    /// Makes readers stop at `validBytes` without touching the file (read-only recovery).
+    func limitReadableSize(to validBytes: Int) {
+        size = min(size, validBytes)
+    }
+
+    /// Whether every offset index entry points inside the log with strictly increasing
+    /// offsets and positions, and time index entries increase (what a read-only open needs
+    /// before trusting an index it cannot rebuild).
+    public func indexesAreConsistent() throws -> Bool {
+        var previous: (offset: Int64, position: Int)? = nil
+        for i in 0..<offsetIndex.entryCount {
+            let entry = try offsetIndex.entry(at: i)
+            guard entry.position < max(size, 1), entry.offset >= baseOffset else { return false }
+            if let previous, entry.offset <= previous.offset || entry.position <= previous.position { return false }
+            previous = entry
+        }
+        var previousTime: (timestamp: Int64, offset: Int64)? = nil
+        for i in 0..<timeIndex.entryCount {
+            let entry = try timeIndex.entry(at: i)
+            if let previousTime, entry.timestamp <= previousTime.timestamp || entry.offset < previousTime.offset { return false }
+            previousTime = entry
+        }
+        return true
+    }
+
+    /// Removes every entry with an offset ≥ `offset` (whole batches), and the index entries
+    /// for them. Returns the bytes removed.
+    ///
+    /// - Throws: `StrataIOError`, format errors reading the log.
+    @discardableResult
+    public func truncate(to offset: Int64) throws -> Int {
+        guard let (position, _) = try translateOffset(offset) else { return 0 }
+        try offsetIndex.truncate(toOffset: offset)
+        try timeIndex.truncate(toOffset: offset)
+        try transactionIndex.truncate(toOffset: offset)
+        let removed = size - position
+        try log.truncate(to: position)
+        size = position
+        bytesSinceLastIndexEntry = 0
+        // Recompute the max timestamp from the last time index entry and the entries after it.
+        let last = timeIndex.lastEntry
+        maxTimestampSoFar = (last.timestamp, last.offset)
+        var reader = try entries(from: try offsetIndex.lookup(last.offset).position)
+        while let entry = try reader.next() {
+            if entry.maxTimestamp > maxTimestampSoFar.timestamp { maxTimestampSoFar = (entry.maxTimestamp, entry.lastOffset) }
+        }
+        if size == 0 { rollingBasedTimestamp = nil }
+        return removed
+    }
+
+    // MARK: - Lifecycle
+
+    /// What a roll does to the old segment: the final time index entry, then indexes (and a
+    /// preallocated log) trimmed to their real size.
+    public func onBecomeInactive() throws {
+        try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset, skipFullCheck: true)
+        try offsetIndex.trimToValidSize()
+        try timeIndex.trimToValidSize()
+        if try log.size() != size { try log.truncate(to: size) }
+    }
+
+    /// Makes the log and its indexes durable.
+    public func flush() throws {
+        try log.sync()
+        try offsetIndex.sync()
+        try timeIndex.sync()
+        try transactionIndex.sync()
+    }
+
+    /// Re-extends the indexes to `segment.index.bytes` (for the active segment after loading).
+    public func resizeIndexes(to maxIndexSize: Int) throws {
+        try offsetIndex.resize(to: maxIndexSize)
+        try timeIndex.resize(to: maxIndexSize)
+    }
+
+    /// Closes the files (an active segment gets its final time index entry and trimmed indexes first).
+    public func close(trimming: Bool) throws {
+        if trimming { try onBecomeInactive() }
+        log.close()
+        offsetIndex.close()
+        timeIndex.close()
+        transactionIndex.close()
+    }
+
+    /// The segment's files that exist, by suffix.
+    public func existingFiles() -> [String] {
+        [SegmentFileName.logSuffix, SegmentFileName.indexSuffix, SegmentFileName.timeIndexSuffix, SegmentFileName.transactionIndexSuffix]
+            .map(path).filter(fileSystem.exists)
+    }
+
+    /// Renames every file of the segment by appending `suffix` (`.deleted`, `.swap`, …).
+    public func renameFiles(appending suffix: String) throws {
+        for file in existingFiles() { try fileSystem.rename(file, to: file + suffix) }
+    }
+
+    /// Whether the segment should roll before an append (spec 3.10).
+    public func shouldRoll(appendSize: Int, appendMaxTimestamp: Int64, appendLastOffset: Int64, config: LogConfig, now: Int64) -> Bool {
+        if size > config.segmentBytes - appendSize { return true }
+        if size > 0 {
+            let waited: Int64
+            if let first = rollingBasedTimestamp, first >= 0 {
+                waited = appendMaxTimestamp - first
+            } else {
+                waited = now - createdAtMs
+            }
+            if waited > config.maxSegmentMs - rollJitterMs { return true }
+        }
+        if offsetIndex.isFull || timeIndex.isFull { return true }
+        return !canHold(lastOffset: appendLastOffset)
+    }
+}
+
+/// What ``LogSegment/recover(visit:)`` did.
+public struct RecoveryResult: Sendable, Hashable {
+    /// Bytes cut from the end of the `.log`.
+    public var truncatedBytes: Int
+    /// Why (the error or partial entry that ended the valid data), when bytes were cut.
+    public var reason: String?
+}
+
+/// Entries read from one segment.
+public struct SegmentReadResult: Sendable {
+    /// The segment they come from.
+    public var segmentBaseOffset: Int64
+    /// Byte position of the first entry in the segment's `.log`.
+    public var position: Int
+    /// The entries, whole and untouched.
+    public var entries: [LogEntry]
+    /// False when the byte limit stopped the read before the end of the segment.
+    public var reachedEnd: Bool
+
+    /// Total size in bytes.
+    public var sizeInBytes: Int { entries.reduce(0) { $0 + $1.sizeInBytes } }
+
+    /// The stored bytes, concatenated (what a fetch response carries).
+    public var bytes: ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(sizeInBytes)
+        for entry in entries { buffer.writeImmutableBuffer(entry.bytes) }
+        return buffer
+    }
+}
+
+/// A file that does not exist, read as empty (an absent index opened read-only).
+final class EmptyFile: StorageFile, @unchecked Sendable {
+    let path: String
+    init(path: String) { self.path = path }
+    func size() throws(StrataIOError) -> Int { 0 }
+    func read(at offset: Int, count: Int) throws(StrataIOError) -> ByteBuffer { ByteBuffer() }
+    func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError) { throw StrataIOError(call: "pwrite", path: path, errno: 9) }
+    func sync() throws(StrataIOError) {}
+    func truncate(to size: Int) throws(StrataIOError) { throw StrataIOError(call: "ftruncate", path: path, errno: 9) }
+    func close() {}
+}
