@@ -26,9 +26,11 @@ enum LZ4Frame {
         output.writeBytes(descriptor)
         output.writeInteger(descriptor.withUnsafeBytes { headerChecksum($0) })
         var offset = 0
-        let bound = Int(LZ4_compressBound(Int32(blockSize)))
         while offset < input.count {
             let length = min(blockSize, input.count - offset)
+            // A full bound selects lz4's unchecked (faster) path; a block that does not shrink
+            // is then stored as it is.
+            let bound = Int(LZ4_compressBound(Int32(length)))
             let source = input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
             let lengthIndex = output.writerIndex
             output.writeInteger(UInt32(0))
@@ -36,11 +38,12 @@ enum LZ4Frame {
             output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { out in
                 let target = out.baseAddress!.assumingMemoryBound(to: CChar.self)
                 if level == 9 {
-                    compressed = LZ4_compress_default(source, target, Int32(length), Int32(length - 1))
+                    compressed = LZ4_compress_default(source, target, Int32(length), Int32(bound))
                 } else {
-                    compressed = LZ4_compress_HC(source, target, Int32(length), Int32(length - 1), level)
+                    compressed = LZ4_compress_HC(source, target, Int32(length), Int32(bound), level)
                 }
-                if compressed > 0 { return Int(compressed) }
+                if compressed > 0 && Int(compressed) < length { return Int(compressed) }
+                compressed = 0
                 // Did not shrink: store the block as it is, flagged by the high bit.
                 out.copyMemory(from: UnsafeRawBufferPointer(start: source, count: length))
                 return length
@@ -84,6 +87,17 @@ enum LZ4Frame {
             }
         }
         let start = output.writerIndex
+        // Size the output once: count the blocks (each at most maxBlock plaintext bytes) by
+        // walking their headers, instead of growing the buffer block by block.
+        var blocks = 0
+        var scan = cursor.index
+        while scan + 4 <= input.count {
+            let word = UInt32(littleEndian: input.loadUnaligned(fromByteOffset: scan, as: UInt32.self))
+            if word == 0 { break }
+            blocks += 1
+            scan += 4 + Int(word & 0x7FFF_FFFF) + (blockChecksums ? 4 : 0)
+        }
+        output.reserveCapacity(minimumWritableBytes: min(blocks * maxBlock, limit + maxBlock))
         while true {
             let header = try cursor.readLittleEndian(UInt32.self, "lz4 block size")
             if header == 0 { break }

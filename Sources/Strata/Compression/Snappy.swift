@@ -66,16 +66,16 @@ enum Snappy {
         }
     }
 
-    private static func decompressBlock(_ block: UnsafeRawBufferPointer, limit: Int, into output: inout ByteBuffer, what: String) throws(StrataFormatError) {
+    private static func decompressBlock(_ block: UnsafeRawBufferPointer, limit: Int, into output: inout ByteBuffer, what: @autoclosure () -> String) throws(StrataFormatError) {
         guard let base = block.baseAddress?.assumingMemoryBound(to: CChar.self), block.count > 0 else {
-            throw StrataFormatError(.decompressionFailed, "snappy: empty \(what)")
+            throw StrataFormatError(.decompressionFailed, "snappy: empty \(what())")
         }
         var length = 0
         guard snappy_uncompressed_length(base, block.count, &length) == SNAPPY_OK else {
-            throw StrataFormatError(.decompressionFailed, "snappy: \(what) has no valid length preamble")
+            throw StrataFormatError(.decompressionFailed, "snappy: \(what()) has no valid length preamble")
         }
         guard length <= limit else {
-            throw StrataFormatError(.decompressedSizeLimitExceeded, "snappy: \(what) would decompress to \(length) bytes, over the limit of \(limit)")
+            throw StrataFormatError(.decompressedSizeLimitExceeded, "snappy: \(what()) would decompress to \(length) bytes, over the limit of \(limit)")
         }
         guard length > 0 else { return }
         var status = SNAPPY_OK
@@ -85,7 +85,7 @@ enum Snappy {
             return status == SNAPPY_OK ? outLength : 0
         }
         guard status == SNAPPY_OK else {
-            throw StrataFormatError(.decompressionFailed, "snappy: \(what) is corrupt")
+            throw StrataFormatError(.decompressionFailed, "snappy: \(what()) is corrupt")
         }
     }
 }

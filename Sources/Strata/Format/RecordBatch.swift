@@ -114,8 +114,12 @@ public struct RecordBatch: Sendable {
                     throw StrataFormatError(.invalidRecord, "record count \(count) cannot fit in \(raw.count) bytes of records")
                 }
                 var cursor = ByteCursor(raw, basePosition: basePosition)
+                // One record value reused for every record: its fields are overwritten in
+                // place, so no Record is copied between the parser and `body`.
+                var record = Record(offset: 0, timestamp: 0, key: nil, value: nil)
                 for _ in 0..<count {
-                    body(try parseRecord(&cursor, payload: payload))
+                    try parseRecord(&cursor, payload: payload, into: &record)
+                    body(record)
                 }
                 guard cursor.isAtEnd else {
                     throw StrataFormatError(.invalidRecord, "incorrect declared batch size, \(cursor.remaining) bytes still remaining after \(count) records", position: cursor.position)
@@ -133,7 +137,7 @@ public struct RecordBatch: Sendable {
     }
 
     @inline(__always)
-    private func parseRecord(_ cursor: inout ByteCursor, payload: ByteBuffer) throws(StrataFormatError) -> Record {
+    private func parseRecord(_ cursor: inout ByteCursor, payload: ByteBuffer, into record: inout Record) throws(StrataFormatError) {
         let recordStart = cursor.position
         let length = try cursor.readVarint("record length")
         guard length >= 0, Int(length) <= cursor.remaining else {
@@ -168,9 +172,13 @@ public struct RecordBatch: Sendable {
         }
         let stored = header.baseTimestamp &+ timestampDelta
         let timestamp = header.timestampType == .logAppendTime ? header.maxTimestamp : stored
-        return Record(
-            offset: header.baseOffset &+ Int64(offsetDelta), timestamp: timestamp, storedTimestamp: stored,
-            key: key, value: value, headers: headers, attributes: attributes)
+        record.offset = header.baseOffset &+ Int64(offsetDelta)
+        record.timestamp = timestamp
+        record.storedTimestamp = stored
+        record.key = key
+        record.value = value
+        record.headers = headers
+        record.attributes = attributes
     }
 
     @inline(__always)

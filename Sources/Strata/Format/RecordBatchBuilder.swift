@@ -140,18 +140,22 @@ public struct RecordBatchBuilder {
         guard bodySize <= Int(Int32.max) else {
             throw StrataFormatError(.unrepresentable, "record of \(bodySize) bytes is too large for a batch")
         }
-        records.reserveCapacity(minimumWritableBytes: bodySize + 5)
-        Varint.write(Int32(bodySize), to: &records)
-        records.writeInteger(attributes)
-        Varint.write(timestampDelta, to: &records)
-        Varint.write(offsetDelta, to: &records)
-        Self.writeBytesField(key, to: &records)
-        Self.writeBytesField(value, to: &records)
-        Varint.write(Int32(headers.count), to: &records)
-        for header in headers {
-            Varint.write(Int32(header.key.utf8.count), to: &records)
-            records.writeString(header.key)
-            Self.writeBytesField(header.value, to: &records)
+        // The whole record in one reserved region: one bounds check instead of one per field.
+        records.writeWithUnsafeMutableBytes(minimumWritableBytes: bodySize + 5) { out in
+            var at = Varint.store(Int32(bodySize), into: out, at: 0)
+            out[at] = UInt8(bitPattern: attributes)
+            at += 1
+            at = Varint.store(timestampDelta, into: out, at: at)
+            at = Varint.store(offsetDelta, into: out, at: at)
+            at = Self.storeBytesField(key, into: out, at: at)
+            at = Self.storeBytesField(value, into: out, at: at)
+            at = Varint.store(Int32(headers.count), into: out, at: at)
+            for header in headers {
+                var name = header.key
+                at = name.withUTF8 { Self.storeBytesField(UnsafeRawBufferPointer($0), into: out, at: at) }
+                at = Self.storeBytesField(header.value, into: out, at: at)
+            }
+            return at
         }
         lastDelta = delta
         recordCount += 1
@@ -165,13 +169,16 @@ public struct RecordBatchBuilder {
     }
 
     @inline(__always)
-    private static func writeBytesField(_ bytes: ByteBuffer?, to buffer: inout ByteBuffer) {
-        guard let bytes else {
-            Varint.write(Int32(-1), to: &buffer)
-            return
-        }
-        Varint.write(Int32(bytes.readableBytes), to: &buffer)
-        buffer.writeImmutableBuffer(bytes)
+    private static func storeBytesField(_ bytes: ByteBuffer?, into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        guard let bytes else { return Varint.store(Int32(-1), into: out, at: index) }
+        return bytes.withUnsafeReadableBytes { storeBytesField($0, into: out, at: index) }
+    }
+
+    @inline(__always)
+    private static func storeBytesField(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        let start = Varint.store(Int32(bytes.count), into: out, at: index)
+        UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + bytes.count)]).copyMemory(from: bytes)
+        return start + bytes.count
     }
 
     /// Encodes the batch.

@@ -38,21 +38,37 @@ public enum Varint {
 
     @inlinable
     static func writeUnsigned(_ raw: UInt64, to buffer: inout ByteBuffer) {
-        var value = raw
-        if value < 0x80 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: value))
+        if raw < 0x80 {
+            buffer.writeInteger(UInt8(truncatingIfNeeded: raw))
             return
         }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 10) { out in
-            var i = 0
-            while value >= 0x80 {
-                out[i] = UInt8(truncatingIfNeeded: value) | 0x80
-                value >>= 7
-                i += 1
-            }
-            out[i] = UInt8(truncatingIfNeeded: value)
-            return i + 1
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 10) { out in store(raw, into: out, at: 0) }
+    }
+
+    /// Stores `value` as a zig-zag varint at `index` of `out`, returning the index after it.
+    /// The caller guarantees room (``size(_:)-4m3bc`` bytes).
+    @inlinable @inline(__always)
+    public static func store(_ value: Int32, into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        store(UInt64(UInt32(bitPattern: (value << 1) ^ (value >> 31))), into: out, at: index)
+    }
+
+    /// Stores `value` as a zig-zag varlong at `index` of `out`, returning the index after it.
+    @inlinable @inline(__always)
+    public static func store(_ value: Int64, into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        store(UInt64(bitPattern: (value << 1) ^ (value >> 63)), into: out, at: index)
+    }
+
+    @inlinable @inline(__always)
+    static func store(_ raw: UInt64, into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        var value = raw
+        var i = index
+        while value >= 0x80 {
+            out[i] = UInt8(truncatingIfNeeded: value) | 0x80
+            value >>= 7
+            i += 1
         }
+        out[i] = UInt8(truncatingIfNeeded: value)
+        return i + 1
     }
 
     /// Decodes a zig-zag varint at the start of `bytes`, returning the value and the bytes used.

@@ -135,7 +135,7 @@ extension PartitionLog {
         if old.size == 0 {
             // An empty active segment below the new base is replaced (Kafka deletes and recreates).
             try deleteSegmentFilesNow(old)
-            stateLock.withLock { segments.removeLast() }
+            stateLock.withLock { _ = segments.removeLast() }
         } else {
             try old.onBecomeInactive()
         }
