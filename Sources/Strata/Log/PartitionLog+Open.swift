@@ -88,6 +88,7 @@ extension PartitionLog {
             }
             let cut: Int
             let reason: String?
+            var setAside: String? = nil
             if options.readOnly {
                 let valid = try segment.validPrefix()
                 cut = segment.size - valid.validBytes
@@ -102,19 +103,25 @@ extension PartitionLog {
                 }
                 cut = result.truncatedBytes
                 reason = result.reason
+                setAside = result.setAsidePath
                 report.rebuiltSegments.append(segment.baseOffset)
             }
             if cut > 0 {
                 report.truncatedBytes += cut
-                act("\(options.readOnly ? "would truncate" : "truncated") \(cut) bytes from segment \(segment.baseOffset): \(reason ?? "invalid data")")
+                act("\(options.readOnly ? "would truncate" : "truncated") \(cut) bytes from segment \(segment.baseOffset): \(reason ?? "invalid data")"
+                    + (setAside.map { "; the cut bytes were saved to \($0)" } ?? ""))
                 let later = segments[(index + 1)...]
                 for dropped in later {
                     if options.readOnly {
                         act("segment \(dropped.baseOffset) follows a corrupt tail and is ignored (read-only)")
                     } else {
+                        // The log ends at the corruption, as in Kafka; the later segment's data
+                        // is kept aside (a name Kafka and Strata ignore), never deleted.
                         try dropped.close(trimming: false)
+                        let logFile = dropped.path(SegmentFileName.logSuffix)
+                        try fs.rename(logFile, to: logFile + ".orphaned")
                         for file in dropped.existingFiles() { try fs.removeFile(file) }
-                        act("deleted segment \(dropped.baseOffset), which followed a corrupt tail")
+                        act("moved segment \(dropped.baseOffset), which followed a corrupt tail, to \(logFile).orphaned")
                     }
                 }
                 segments.removeSubrange((index + 1)...)

@@ -250,19 +250,51 @@ public final class LogSegment: @unchecked Sendable {
             try visit(entry)
         }
         let cut = size - valid.validBytes
+        var setAside: String? = nil
         if cut > 0 {
+            setAside = try saveAsideIfMeaningful(from: valid.validBytes, partialTail: valid.isPartialTail)
             try log.truncate(to: valid.validBytes)
             size = valid.validBytes
         }
         try offsetIndex.trimToValidSize()
         try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset, skipFullCheck: true)
         try timeIndex.trimToValidSize()
-        return RecoveryResult(truncatedBytes: cut, reason: cut > 0 ? valid.reason : nil)
+        return RecoveryResult(truncatedBytes: cut, reason: cut > 0 ? valid.reason : nil, setAsidePath: setAside)
+    }
+
+    /// Copies the bytes recovery is about to cut into `<base>.log.cut-<position>` beside the
+    /// segment, unless they are only a torn final write or zero fill: bytes after a corrupt
+    /// batch may still hold records, and an operator decides what to do with them.
+    /// Returns the path written, if any.
+    func saveAsideIfMeaningful(from position: Int, partialTail: Bool) throws -> String? {
+        guard !partialTail else { return nil }
+        let chunk = 1 << 20
+        var anyNonZero = false
+        var offset = position
+        while offset < size && !anyNonZero {
+            let bytes = try log.read(at: offset, count: min(chunk, size - offset))
+            anyNonZero = bytes.readableBytesView.contains { $0 != 0 }
+            offset += chunk
+        }
+        guard anyNonZero else { return nil }
+        let target = path(SegmentFileName.logSuffix) + ".cut-\(position)"
+        let file = try fileSystem.open(target, mode: .createIfMissing)
+        defer { file.close() }
+        try file.truncate(to: 0)
+        offset = position
+        while offset < size {
+            let bytes = try log.read(at: offset, count: min(chunk, size - offset))
+            try file.write(bytes, at: offset - position)
+            offset += bytes.readableBytes
+        }
+        try file.sync()
+        try fileSystem.syncDirectory(directory)
+        return target
     }
 
     /// Scans the `.log` as recovery does — framing, CRC, offsets inside the segment — without
     /// changing anything, and returns where the valid data ends and why.
-    public func validPrefix(visit: (LogEntry) throws -> Void = { _ in }) throws -> (validBytes: Int, reason: String?) {
+    public func validPrefix(visit: (LogEntry) throws -> Void = { _ in }) throws -> ValidPrefix {
         let logPath = path(SegmentFileName.logSuffix)
         var reader = try entries()
         var validBytes = 0
@@ -276,16 +308,16 @@ public final class LogSegment: @unchecked Sendable {
                 try visit(entry)
                 validBytes = reader.position
             } catch let error as StrataFormatError {
-                return (validBytes, error.adding(file: logPath).description)
+                return ValidPrefix(validBytes: validBytes, reason: error.adding(file: logPath).description, isPartialTail: false)
             }
         }
         switch reader.stop {
         case .partialEntry(let position, let declared, let available):
-            return (validBytes, "partial entry at byte \(position) of \(logPath): declares \(declared) bytes, \(available) present")
+            return ValidPrefix(validBytes: validBytes, reason: "partial entry at byte \(position) of \(logPath): declares \(declared) bytes, \(available) present", isPartialTail: true)
         case .trailingBytes(let position, let count):
-            return (validBytes, "\(count) stray bytes at byte \(position) of \(logPath)")
+            return ValidPrefix(validBytes: validBytes, reason: "\(count) stray bytes at byte \(position) of \(logPath)", isPartialTail: true)
         default:
-            return (validBytes, nil)
+            return ValidPrefix(validBytes: validBytes, reason: nil, isPartialTail: false)
         }
     }
 
@@ -407,6 +439,18 @@ public struct RecoveryResult: Sendable, Hashable {
     public var truncatedBytes: Int
     /// Why (the error or partial entry that ended the valid data), when bytes were cut.
     public var reason: String?
+    /// Where the cut bytes were saved, when they were more than a torn final write.
+    public var setAsidePath: String? = nil
+}
+
+/// Where a segment's valid data ends (see ``LogSegment/validPrefix(visit:)``).
+public struct ValidPrefix: Sendable, Hashable {
+    /// Bytes from the start of the `.log` that hold whole, valid entries.
+    public var validBytes: Int
+    /// What ended the valid data, nil when it runs to the end of the file.
+    public var reason: String?
+    /// True when it ended at an incomplete final entry (a torn write), not at corruption.
+    public var isPartialTail: Bool
 }
 
 /// Entries read from one segment.

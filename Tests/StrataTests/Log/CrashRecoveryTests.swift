@@ -36,7 +36,7 @@ import Testing
             process.environment = ["SWIFT_BACKTRACE": "enable=no"]
             // Acknowledgements go to a file: each line is written before the next append starts.
             let outputPath = directory + ".acks-\(round)"
-            FileManager.default.createFile(atPath: outputPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
             let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
             process.standardOutput = output
             try process.run()
