@@ -87,27 +87,16 @@ extension PartitionLog {
     /// updates producer state (called with the write lock held).
     func write(_ entry: LogEntry, to segment: LogSegment, durability: AppendDurability, now: Int64) throws {
         try segment.append(entry)
-        var completed: CompletedTransaction? = nil
+        var aborted: AbortedTransaction? = nil
         if case .batch(let batch) = entry {
-            var controlType: ControlRecordType? = nil
-            var coordinatorEpoch: Int32 = -1
-            if batch.header.isControl, let record = try batch.records(limits: limits, context: context).first {
-                controlType = try? ControlRecordType(key: record.key)
-                if controlType?.isTransactionMarker == true { coordinatorEpoch = (try? EndTransactionMarker(value: record.value))?.coordinatorEpoch ?? -1 }
-            }
-            completed = producerState.apply(batch.header, controlType: controlType, coordinatorEpoch: coordinatorEpoch)
+            aborted = producerState.abortedTransaction(for: try producerState.apply(batch, limits: limits))
         }
         let records = Int64(entry.lastOffset - (try entry.firstOffset(limits: limits)) + 1)
         stateLock.withLock {
             _logEndOffset = entry.lastOffset + 1
             if _autoAdvance { _highWatermark = _logEndOffset }
         }
-        if let completed, completed.isAborted {
-            let transaction = AbortedTransaction(
-                producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset,
-                lastStableOffset: producerState.lastStableOffset(after: completed))
-            try segment.appendAbortedTransaction(transaction)
-        }
+        if let aborted { try segment.appendAbortedTransaction(aborted) }
         unflushedMessages += records
         if durability == .fsynced || unflushedMessages >= config.flushMessages || now - lastFlushTime >= config.flushMs {
             try flushLocked(upTo: logEndOffset, now: now)

@@ -77,6 +77,9 @@ extension PartitionLog {
         // Recovery: unflushed segments after an unclean shutdown, and segments missing indexes.
         let recoveryPoint = options.recoveryPoint ?? 0
         let epochCache = try LeaderEpochCache(partitionDirectory: directory, fileSystem: fs)
+        // Producer state carried through the segments being recovered, to rebuild `.txnindex`.
+        var recoveryState: ProducerStateManager? = nil
+        var lastRecovered = -2
         var index = 0
         while index < segments.count {
             let segment = segments[index]
@@ -96,9 +99,18 @@ extension PartitionLog {
                 segment.limitReadableSize(to: valid.validBytes)
                 if !(try segment.indexesAreConsistent()) { segment.ignoresIndexes = true }
             } else {
+                if recoveryState == nil || lastRecovered != index - 1 {
+                    recoveryState = try rebuildProducerState(directory: directory, segments: Array(segments[..<index]), upTo: segment.baseOffset,
+                                                             fileSystem: fs, readOnly: true, limits: options.limits)
+                }
+                lastRecovered = index
                 let result = try segment.recover { entry in
-                    if case .batch(let batch) = entry, batch.header.partitionLeaderEpoch >= 0 {
+                    guard case .batch(let batch) = entry else { return }
+                    if batch.header.partitionLeaderEpoch >= 0 {
                         try epochCache.assign(epoch: batch.header.partitionLeaderEpoch, startOffset: batch.header.baseOffset)
+                    }
+                    if let aborted = recoveryState!.abortedTransaction(for: try recoveryState!.apply(batch, limits: options.limits)) {
+                        try segment.appendAbortedTransaction(aborted)
                     }
                 }
                 cut = result.truncatedBytes
@@ -243,13 +255,7 @@ extension PartitionLog {
             var reader = try segment.entries()
             while let entry = try reader.next() {
                 guard case .batch(let batch) = entry, batch.header.lastOffset >= from, batch.header.baseOffset < end else { continue }
-                var controlType: ControlRecordType? = nil
-                var coordinatorEpoch: Int32 = -1
-                if batch.header.isControl, let record = try batch.records(limits: limits).first {
-                    controlType = try? ControlRecordType(key: record.key)
-                    coordinatorEpoch = (try? EndTransactionMarker(value: record.value))?.coordinatorEpoch ?? -1
-                }
-                state.apply(batch.header, controlType: controlType, coordinatorEpoch: coordinatorEpoch)
+                try state.apply(batch, limits: limits)
             }
         }
         return state

@@ -125,3 +125,29 @@ public struct ProducerStateManager: Sendable {
         }
     }
 }
+
+extension ProducerStateManager {
+    /// Applies a stored batch, reading a control batch's marker type and coordinator epoch
+    /// from its record; returns the transaction a marker completed.
+    ///
+    /// - Throws: format errors decoding a control batch's record.
+    @discardableResult
+    public mutating func apply(_ batch: RecordBatch, limits: DecodingLimits = .default) throws -> CompletedTransaction? {
+        var controlType: ControlRecordType? = nil
+        var coordinatorEpoch: Int32 = -1
+        if batch.header.isControl, let record = try batch.records(limits: limits).first {
+            controlType = try? ControlRecordType(key: record.key)
+            if controlType?.isTransactionMarker == true {
+                coordinatorEpoch = (try? EndTransactionMarker(value: record.value))?.coordinatorEpoch ?? -1
+            }
+        }
+        return apply(batch.header, controlType: controlType, coordinatorEpoch: coordinatorEpoch)
+    }
+
+    /// The `.txnindex` entry for a completed transaction, when it was aborted.
+    public func abortedTransaction(for completed: CompletedTransaction?) -> AbortedTransaction? {
+        guard let completed, completed.isAborted else { return nil }
+        return AbortedTransaction(producerId: completed.producerId, firstOffset: completed.firstOffset,
+                                  lastOffset: completed.lastOffset, lastStableOffset: lastStableOffset(after: completed))
+    }
+}
