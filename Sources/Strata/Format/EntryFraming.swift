@@ -20,6 +20,15 @@ public enum EntryFraming {
         case partial(size: Int, available: Int)
         /// A whole entry of `size` bytes (with its prefix) and the given magic.
         case entry(size: Int, magic: Int8)
+
+        /// Why reading stops at `position`, nil when a whole entry is there.
+        public func stop(at position: Int) -> LogStop? {
+            switch self {
+            case .end(let trailing): trailing == 0 ? .endOfData : .trailingBytes(position: position, count: trailing)
+            case .partial(let size, let available): .partialEntry(position: position, declaredSize: size, available: available)
+            case .entry: nil
+            }
+        }
     }
 
     /// Decides what lies at `position`, given the bytes there (at least 17, or all that remain)
@@ -102,18 +111,13 @@ public struct LogEntryReader {
         let outcome = try buffer.withUnsafeReadableBytes { raw throws(StrataFormatError) in
             try EntryFraming.inspect(UnsafeRawBufferPointer(rebasing: raw[relative...]), remaining: remaining, position: position, limits: limits)
         }
-        switch outcome {
-        case .end(let trailing):
-            stop = trailing == 0 ? .endOfData : .trailingBytes(position: position, count: trailing)
+        guard case .entry(let size, let magic) = outcome else {
+            stop = outcome.stop(at: position)
             return nil
-        case .partial(let size, let available):
-            stop = .partialEntry(position: position, declaredSize: size, available: available)
-            return nil
-        case .entry(let size, let magic):
-            let entry = try EntryFraming.makeEntry(buffer.getSlice(at: at, length: size)!, magic: magic, position: position)
-            position += size
-            return entry
         }
+        let entry = try EntryFraming.makeEntry(buffer.getSlice(at: at, length: size)!, magic: magic, position: position)
+        position += size
+        return entry
     }
 
     /// Moves past the entry at ``position`` after `next()` threw, when its size field can be

@@ -47,7 +47,7 @@ public struct LogFileReader {
         if stop != nil { return nil }
         let remaining = end - position
         if remaining <= EntryFraming.headerSize {
-            stop = remaining == 0 ? .endOfData : .trailingBytes(position: position, count: remaining)
+            stop = EntryFraming.Outcome.end(trailing: remaining).stop(at: position)
             return nil
         }
         try ensureWindow(covering: EntryFraming.headerSize)
@@ -61,11 +61,8 @@ public struct LogFileReader {
             throw error.adding(file: path)
         }
         switch outcome {
-        case .end(let trailing):
-            stop = trailing == 0 ? .endOfData : .trailingBytes(position: position, count: trailing)
-            return nil
-        case .partial(let size, let available):
-            stop = .partialEntry(position: position, declaredSize: size, available: available)
+        case .end, .partial:
+            stop = outcome.stop(at: position)
             return nil
         case .entry(let size, let magic):
             try ensureWindow(covering: size)
