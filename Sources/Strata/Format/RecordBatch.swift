@@ -101,6 +101,36 @@ public struct RecordBatch: Sendable {
     ///
     /// - Throws: as ``records(limits:context:)``.
     public func forEachRecord(limits: DecodingLimits = .default, context: CodecContext = CodecContext(), _ body: (Record) -> Void) throws(StrataFormatError) {
+        // One record value reused for every record: its fields are overwritten in place, so no
+        // Record is copied between the parser and `body`.
+        var record = Record(offset: 0, timestamp: 0, key: nil, value: nil)
+        try withPayload(limits: limits, context: context) { view, payload in
+            record.offset = view.offset
+            record.timestamp = view.timestamp
+            record.storedTimestamp = view.storedTimestamp
+            record.attributes = view.attributes
+            record.key = view.keyRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! }
+            record.value = view.valueRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! }
+            record.headers = view.headerCount == 0 ? [] : view.headers.map { header in
+                RecordHeader(key: String(decoding: header.key, as: UTF8.self),
+                             value: header.valueRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! })
+            }
+            body(record)
+        }
+    }
+
+    /// Calls `body` with a borrowed view of every record: its fields and its key, value and
+    /// headers as raw bytes, valid only during the call. Nothing is copied or retained, so a
+    /// check of every record (a verifier, a CRC-and-parse pass) costs no allocation per record.
+    ///
+    /// - Throws: as ``records(limits:context:)``.
+    public func forEachRecordView(limits: DecodingLimits = .default, context: CodecContext = CodecContext(), _ body: (RecordView) -> Void) throws(StrataFormatError) {
+        try withPayload(limits: limits, context: context) { view, _ in body(view) }
+    }
+
+    /// Decompresses the payload and parses every record into a view, checking what Kafka's
+    /// reader checks, and annotates errors with the batch's position and base offset.
+    private func withPayload(limits: DecodingLimits, context: CodecContext, _ body: (RecordView, ByteBuffer) -> Void) throws(StrataFormatError) {
         let count = header.recordsCount
         guard count >= 0 else { throw error(.invalidRecord, "negative record count \(count)") }
         let payload = try plaintextPayload(limits: limits, context: context)
@@ -114,12 +144,8 @@ public struct RecordBatch: Sendable {
                     throw StrataFormatError(.invalidRecord, "record count \(count) cannot fit in \(raw.count) bytes of records")
                 }
                 var cursor = ByteCursor(raw, basePosition: basePosition)
-                // One record value reused for every record: its fields are overwritten in
-                // place, so no Record is copied between the parser and `body`.
-                var record = Record(offset: 0, timestamp: 0, key: nil, value: nil)
                 for _ in 0..<count {
-                    try parseRecord(&cursor, payload: payload, into: &record)
-                    body(record)
+                    body(try parseRecord(&cursor), payload)
                 }
                 guard cursor.isAtEnd else {
                     throw StrataFormatError(.invalidRecord, "incorrect declared batch size, \(cursor.remaining) bytes still remaining after \(count) records", position: cursor.position)
@@ -137,7 +163,7 @@ public struct RecordBatch: Sendable {
     }
 
     @inline(__always)
-    private func parseRecord(_ cursor: inout ByteCursor, payload: ByteBuffer, into record: inout Record) throws(StrataFormatError) {
+    private func parseRecord(_ cursor: inout ByteCursor) throws(StrataFormatError) -> RecordView {
         let recordStart = cursor.position
         let length = try cursor.readVarint("record length")
         guard length >= 0, Int(length) <= cursor.remaining else {
@@ -147,46 +173,39 @@ public struct RecordBatch: Sendable {
         let attributes = Int8(bitPattern: try cursor.readUInt8("record attributes"))
         let timestampDelta = try cursor.readVarlong("timestamp delta")
         let offsetDelta = try cursor.readVarint("offset delta")
-        let key = try readBytes(&cursor, payload: payload, what: "key")
-        let value = try readBytes(&cursor, payload: payload, what: "value")
+        let key = try Self.bytesField(&cursor, what: "key")
+        let value = try Self.bytesField(&cursor, what: "value")
         let headerCount = try cursor.readVarint("header count")
         guard headerCount >= 0, Int(headerCount) <= cursor.remaining else {
             throw StrataFormatError(.invalidRecord, "invalid number of record headers \(headerCount)", position: cursor.position)
         }
-        var headers: [RecordHeader] = []
-        if headerCount > 0 {
-            headers.reserveCapacity(Int(headerCount))
-            for _ in 0..<headerCount {
-                let keyLength = try cursor.readVarint("header key length")
-                guard keyLength >= 0 else {
-                    throw StrataFormatError(.invalidRecord, "invalid negative header key size \(keyLength)", position: cursor.position)
-                }
-                let keyStart = try cursor.skip(Int(keyLength), "header key")
-                let headerKey = String(decoding: UnsafeRawBufferPointer(rebasing: cursor.bytes[keyStart..<(keyStart + Int(keyLength))]), as: UTF8.self)
-                let headerValue = try readBytes(&cursor, payload: payload, what: "header value")
-                headers.append(RecordHeader(key: headerKey, value: headerValue))
+        let headersStart = cursor.index
+        for _ in 0..<headerCount {
+            let keyLength = try cursor.readVarint("header key length")
+            guard keyLength >= 0 else {
+                throw StrataFormatError(.invalidRecord, "invalid negative header key size \(keyLength)", position: cursor.position)
             }
+            _ = try cursor.skip(Int(keyLength), "header key")
+            _ = try Self.bytesField(&cursor, what: "header value")
         }
         guard cursor.index - bodyStart == Int(length) else {
             throw StrataFormatError(.invalidRecord, "invalid record size: expected \(length) bytes in record payload, read \(cursor.index - bodyStart)", position: recordStart)
         }
         let stored = header.baseTimestamp &+ timestampDelta
-        let timestamp = header.timestampType == .logAppendTime ? header.maxTimestamp : stored
-        record.offset = header.baseOffset &+ Int64(offsetDelta)
-        record.timestamp = timestamp
-        record.storedTimestamp = stored
-        record.key = key
-        record.value = value
-        record.headers = headers
-        record.attributes = attributes
+        return RecordView(
+            offset: header.baseOffset &+ Int64(offsetDelta),
+            timestamp: header.timestampType == .logAppendTime ? header.maxTimestamp : stored,
+            storedTimestamp: stored, attributes: attributes, payload: cursor.bytes, keyRange: key, valueRange: value,
+            headerCount: Int(headerCount), headersRange: headersStart..<cursor.index)
     }
 
+    /// The range of a length-prefixed bytes field, nil for a null one (negative length).
     @inline(__always)
-    private func readBytes(_ cursor: inout ByteCursor, payload: ByteBuffer, what: String) throws(StrataFormatError) -> ByteBuffer? {
-        let length = try cursor.readVarint(what)
+    static func bytesField(_ cursor: inout ByteCursor, what: @autoclosure () -> String) throws(StrataFormatError) -> Range<Int>? {
+        let length = try cursor.readVarint(what())
         guard length >= 0 else { return nil }
-        let start = try cursor.skip(Int(length), what)
-        return payload.getSlice(at: payload.readerIndex + start, length: Int(length))
+        let start = try cursor.skip(Int(length), what())
+        return start..<(start + Int(length))
     }
 
     /// The control type of a control batch's first record (nil for data batches).

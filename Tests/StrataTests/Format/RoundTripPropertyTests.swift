@@ -136,3 +136,27 @@ import Testing
         #expect(try Compression(.gzip, level: -1).level == 6)
     }
 }
+
+/// The borrowed record views agree with the decoded records.
+@Suite struct RecordViewTests {
+    @Test(arguments: RoundTripPropertyTests.compressions)
+    func viewsMatchRecords(compression: Compression) throws {
+        var rng = SeededGenerator(seed: propertySeed())
+        var builder = RecordBatchBuilder(.init(baseOffset: 9, compression: compression))
+        for record in RoundTripPropertyTests.randomRecords(&rng, baseOffset: 9, count: 50) { try builder.append(record) }
+        let batch = try RecordBatch(bytes: try builder.build())
+        let records = try batch.records()
+        var index = 0
+        try batch.forEachRecordView { view in
+            let record = records[index]
+            #expect(view.offset == record.offset && view.timestamp == record.timestamp)
+            #expect(view.key.map(Array.init) == record.key.map { Array($0.readableBytesView) })
+            #expect(view.value.map(Array.init) == record.value.map { Array($0.readableBytesView) })
+            #expect(view.keySize == record.keySize && view.valueSize == record.valueSize)
+            #expect(view.headers.map { String(decoding: $0.key, as: UTF8.self) } == record.headers.map(\.key))
+            #expect(view.headers.map { $0.value.map(Array.init) } == record.headers.map { $0.value.map { Array($0.readableBytesView) } })
+            index += 1
+        }
+        #expect(index == records.count)
+    }
+}

@@ -1,0 +1,52 @@
+/// A record of a v2 batch seen in place: its fields, and its key, value and headers as ranges
+/// of the batch's (decompressed) bytes. Valid only inside the
+/// ``RecordBatch/forEachRecordView(limits:context:_:)`` callback that hands it out.
+public struct RecordView {
+    /// The record's offset.
+    public let offset: Int64
+    /// The timestamp Kafka reports (the batch's max timestamp for LogAppendTime).
+    public let timestamp: Int64
+    /// The timestamp stored in the record.
+    public let storedTimestamp: Int64
+    /// The attributes byte.
+    public let attributes: Int8
+    let payload: UnsafeRawBufferPointer
+    let keyRange: Range<Int>?
+    let valueRange: Range<Int>?
+    /// Number of headers.
+    public let headerCount: Int
+    let headersRange: Range<Int>
+
+    /// The key's bytes, nil for a null key.
+    public var key: UnsafeRawBufferPointer? { keyRange.map { UnsafeRawBufferPointer(rebasing: payload[$0]) } }
+    /// The value's bytes, nil for a null value.
+    public var value: UnsafeRawBufferPointer? { valueRange.map { UnsafeRawBufferPointer(rebasing: payload[$0]) } }
+    /// The key's length, -1 when null.
+    public var keySize: Int { keyRange?.count ?? -1 }
+    /// The value's length, -1 when null.
+    public var valueSize: Int { valueRange?.count ?? -1 }
+
+    /// One header seen in place.
+    public struct Header {
+        /// The key's UTF-8 bytes.
+        public let key: UnsafeRawBufferPointer
+        let valueRange: Range<Int>?
+        let payload: UnsafeRawBufferPointer
+        /// The value's bytes, nil for a null value.
+        public var value: UnsafeRawBufferPointer? { valueRange.map { UnsafeRawBufferPointer(rebasing: payload[$0]) } }
+    }
+
+    /// The headers, in order (their structure was checked when the record was parsed).
+    public var headers: [Header] {
+        var cursor = ByteCursor(payload, index: headersRange.lowerBound)
+        var result: [Header] = []
+        result.reserveCapacity(headerCount)
+        for _ in 0..<headerCount {
+            // The structure was validated by the parser: keys are never null, fields never short.
+            guard let keyRange = (try? RecordBatch.bytesField(&cursor, what: "header key")) ?? nil else { break }
+            let valueRange = (try? RecordBatch.bytesField(&cursor, what: "header value")) ?? nil
+            result.append(Header(key: UnsafeRawBufferPointer(rebasing: payload[keyRange]), valueRange: valueRange, payload: payload))
+        }
+        return result
+    }
+}
