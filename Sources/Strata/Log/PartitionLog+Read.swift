@@ -103,7 +103,7 @@ extension PartitionLog {
         var found: [AbortedTransaction] = []
         var index = Self.segmentIndex(containing: from, in: segments)
         while index < segments.count {
-            let (transactions, complete) = try segments[index].transactionIndex.collectAbortedTransactions(fetchOffset: from, upperBoundOffset: upTo)
+            let (transactions, complete) = try segments[index].collectAbortedTransactions(fetchOffset: from, upperBoundOffset: upTo)
             found += transactions
             if complete { break }
             index += 1

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// One segment of a partition: its `.log` file and the `.index`, `.timeindex` and
@@ -23,11 +24,17 @@ public final class LogSegment: @unchecked Sendable {
     public let transactionIndex: TransactionIndex
     let indexIntervalBytes: Int
     let limits: DecodingLimits
-    /// Bytes in the `.log`.
-    public private(set) var size: Int
+    /// Guards the size, the max timestamp and the indexes: the writer changes them while
+    /// readers look offsets up. Held only around index and bookkeeping work, never around
+    /// reads or writes of the `.log` itself.
+    let lock = NIOLock()
+    private var _size: Int
     private var bytesSinceLastIndexEntry = 0
+    private var _maxTimestampSoFar: (timestamp: Int64, offset: Int64)
+    /// Bytes in the `.log`.
+    public var size: Int { lock.withLock { _size } }
     /// The largest batch max timestamp seen and the last offset of the first batch reaching it.
-    public private(set) var maxTimestampSoFar: (timestamp: Int64, offset: Int64)
+    public var maxTimestampSoFar: (timestamp: Int64, offset: Int64) { lock.withLock { _maxTimestampSoFar } }
     /// The max timestamp of the first batch (drives time-based rolling).
     public private(set) var rollingBasedTimestamp: Int64?
     /// Set when the indexes cannot be trusted (read-only open of damaged files): lookups scan
@@ -55,12 +62,12 @@ public final class LogSegment: @unchecked Sendable {
         self.transactionIndex = transactionIndex
         self.indexIntervalBytes = config.indexIntervalBytes
         self.limits = limits
-        self.size = size
+        self._size = size
         self.createdAtMs = createdAtMs
         let jitterRange = min(config.segmentJitterMs, config.segmentMs)
         self.rollJitterMs = jitterRange > 0 ? Int64.random(in: 0..<jitterRange) : 0
         let last = timeIndex.lastEntry
-        self.maxTimestampSoFar = (last.timestamp, last.offset)
+        self._maxTimestampSoFar = (last.timestamp, last.offset)
     }
 
     /// Creates the files of a new, empty segment (indexes preallocated to `segment.index.bytes`).
@@ -124,26 +131,29 @@ public final class LogSegment: @unchecked Sendable {
     /// - Throws: `StrataIOError`; `StrataFormatError` when its last offset does not fit the
     ///   segment or the file would pass 2 GiB.
     public func append(_ entry: LogEntry) throws {
-        guard canHold(lastOffset: entry.lastOffset) else {
-            throw StrataFormatError(.unrepresentable, "offset \(entry.lastOffset) cannot be stored in segment \(baseOffset)", file: path(SegmentFileName.logSuffix), position: size)
-        }
-        guard size + entry.sizeInBytes <= Int(Int32.max) else {
-            throw StrataFormatError(.unrepresentable, "segment would exceed 2 GiB", file: path(SegmentFileName.logSuffix), position: size)
-        }
         let position = size
+        guard canHold(lastOffset: entry.lastOffset) else {
+            throw StrataFormatError(.unrepresentable, "offset \(entry.lastOffset) cannot be stored in segment \(baseOffset)", file: path(SegmentFileName.logSuffix), position: position)
+        }
+        guard position + entry.sizeInBytes <= Int(Int32.max) else {
+            throw StrataFormatError(.unrepresentable, "segment would exceed 2 GiB", file: path(SegmentFileName.logSuffix), position: position)
+        }
         try log.write(entry.bytes, at: position)
-        size += entry.sizeInBytes
-        try index(entry, at: position)
+        try lock.withLock {
+            _size += entry.sizeInBytes
+            try index(entry, at: position)
+        }
     }
 
-    /// Updates the max timestamp and the indexes for an entry stored at `position`.
+    /// Updates the max timestamp and the indexes for an entry stored at `position` (with the
+    /// lock held).
     private func index(_ entry: LogEntry, at position: Int) throws {
         let timestamp = entry.maxTimestamp
         if rollingBasedTimestamp == nil { rollingBasedTimestamp = timestamp }
-        if timestamp > maxTimestampSoFar.timestamp { maxTimestampSoFar = (timestamp, entry.lastOffset) }
+        if timestamp > _maxTimestampSoFar.timestamp { _maxTimestampSoFar = (timestamp, entry.lastOffset) }
         if bytesSinceLastIndexEntry > indexIntervalBytes {
             try offsetIndex.append(offset: entry.lastOffset, position: position)
-            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset)
+            try timeIndex.maybeAppend(timestamp: _maxTimestampSoFar.timestamp, offset: _maxTimestampSoFar.offset)
             bytesSinceLastIndexEntry = 0
         }
         bytesSinceLastIndexEntry += entry.sizeInBytes
@@ -151,7 +161,12 @@ public final class LogSegment: @unchecked Sendable {
 
     /// Records an aborted transaction whose marker is in this segment.
     public func appendAbortedTransaction(_ transaction: AbortedTransaction) throws {
-        try transactionIndex.append(transaction)
+        try lock.withLock { try transactionIndex.append(transaction) }
+    }
+
+    /// Aborted transactions of this segment overlapping [fetchOffset, upperBound).
+    public func collectAbortedTransactions(fetchOffset: Int64, upperBoundOffset: Int64) throws -> (transactions: [AbortedTransaction], isComplete: Bool) {
+        try lock.withLock { try transactionIndex.collectAbortedTransactions(fetchOffset: fetchOffset, upperBoundOffset: upperBoundOffset) }
     }
 
     // MARK: - Reading
@@ -166,7 +181,7 @@ public final class LogSegment: @unchecked Sendable {
     ///
     /// - Complexity: O(log n) index reads, then a scan of at most about `index.interval.bytes`.
     public func translateOffset(_ offset: Int64, startingPosition: Int = 0, end: Int? = nil) throws -> (position: Int, entry: LogEntry)? {
-        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try offsetIndex.lookup(offset)
+        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try lock.withLock { try offsetIndex.lookup(offset) }
         var reader = try entries(from: max(floor.position, startingPosition), end: end, windowSize: 64 * 1024)
         while let entry = try reader.next() {
             if entry.lastOffset >= offset { return (entry.position, entry) }
@@ -200,7 +215,7 @@ public final class LogSegment: @unchecked Sendable {
     ///
     /// - Throws: format or I/O errors reading the tail.
     public func readNextOffset() throws -> Int64 {
-        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try offsetIndex.lookup(Int64.max)
+        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try lock.withLock { try offsetIndex.lookup(Int64.max) }
         var reader = try entries(from: floor.position)
         var next = baseOffset
         while let entry = try reader.next() { next = entry.lastOffset + 1 }
@@ -210,8 +225,10 @@ public final class LogSegment: @unchecked Sendable {
     /// The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset`
     /// (offsetsForTimes semantics), as (timestamp, offset); nil when none is in this segment.
     public func findOffsetByTimestamp(_ timestamp: Int64, startingOffset: Int64) throws -> (timestamp: Int64, offset: Int64)? {
-        let floor = ignoresIndexes ? (timestamp: -1, offset: baseOffset) : try timeIndex.lookup(timestamp: timestamp)
-        let position = ignoresIndexes ? 0 : try offsetIndex.lookup(max(floor.offset, startingOffset)).position
+        let position = ignoresIndexes ? 0 : try lock.withLock {
+            let floor = try timeIndex.lookup(timestamp: timestamp)
+            return try offsetIndex.lookup(max(floor.offset, startingOffset)).position
+        }
         var reader = try entries(from: position)
         while let entry = try reader.next() {
             guard entry.maxTimestamp >= timestamp else { continue }
@@ -239,14 +256,16 @@ public final class LogSegment: @unchecked Sendable {
     /// - Throws: `StrataIOError`.
     @discardableResult
     public func recover(visit: (LogEntry) throws -> Void = { _ in }) throws -> RecoveryResult {
-        try offsetIndex.reset()
-        try timeIndex.reset()
-        try transactionIndex.reset()
-        bytesSinceLastIndexEntry = 0
-        maxTimestampSoFar = (-1, baseOffset)
-        rollingBasedTimestamp = nil
+        try lock.withLock {
+            try offsetIndex.reset()
+            try timeIndex.reset()
+            try transactionIndex.reset()
+            bytesSinceLastIndexEntry = 0
+            _maxTimestampSoFar = (-1, baseOffset)
+            rollingBasedTimestamp = nil
+        }
         let valid = try validPrefix { entry in
-            try index(entry, at: entry.position)
+            try lock.withLock { try index(entry, at: entry.position) }
             try visit(entry)
         }
         let cut = size - valid.validBytes
@@ -254,11 +273,13 @@ public final class LogSegment: @unchecked Sendable {
         if cut > 0 {
             setAside = try saveAsideIfMeaningful(from: valid.validBytes, partialTail: valid.isPartialTail)
             try log.truncate(to: valid.validBytes)
-            size = valid.validBytes
+            lock.withLock { _size = valid.validBytes }
         }
-        try offsetIndex.trimToValidSize()
-        try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset, skipFullCheck: true)
-        try timeIndex.trimToValidSize()
+        try lock.withLock {
+            try offsetIndex.trimToValidSize()
+            try timeIndex.maybeAppend(timestamp: _maxTimestampSoFar.timestamp, offset: _maxTimestampSoFar.offset, skipFullCheck: true)
+            try timeIndex.trimToValidSize()
+        }
         return RecoveryResult(truncatedBytes: cut, reason: cut > 0 ? valid.reason : nil, setAsidePath: setAside)
     }
 
@@ -323,13 +344,18 @@ public final class LogSegment: @unchecked Sendable {
 
     /// Makes readers stop at `validBytes` without touching the file (read-only recovery).
     func limitReadableSize(to validBytes: Int) {
-        size = min(size, validBytes)
+        lock.withLock { _size = min(_size, validBytes) }
     }
 
     /// Whether every offset index entry points inside the log with strictly increasing
     /// offsets and positions, and time index entries increase (what a read-only open needs
     /// before trusting an index it cannot rebuild).
     public func indexesAreConsistent() throws -> Bool {
+        try lock.withLock { try indexesAreConsistentLocked() }
+    }
+
+    private func indexesAreConsistentLocked() throws -> Bool {
+        let size = _size
         var previous: (offset: Int64, position: Int)? = nil
         for i in 0..<offsetIndex.entryCount {
             let entry = try offsetIndex.entry(at: i)
@@ -353,21 +379,26 @@ public final class LogSegment: @unchecked Sendable {
     @discardableResult
     public func truncate(to offset: Int64) throws -> Int {
         guard let (position, _) = try translateOffset(offset) else { return 0 }
-        try offsetIndex.truncate(toOffset: offset)
-        try timeIndex.truncate(toOffset: offset)
-        try transactionIndex.truncate(toOffset: offset)
         let removed = size - position
-        try log.truncate(to: position)
-        size = position
-        bytesSinceLastIndexEntry = 0
-        // Recompute the max timestamp from the last time index entry and the entries after it.
-        let last = timeIndex.lastEntry
-        maxTimestampSoFar = (last.timestamp, last.offset)
-        var reader = try entries(from: try offsetIndex.lookup(last.offset).position)
-        while let entry = try reader.next() {
-            if entry.maxTimestamp > maxTimestampSoFar.timestamp { maxTimestampSoFar = (entry.maxTimestamp, entry.lastOffset) }
+        let last = try lock.withLock { () throws -> (timestamp: Int64, offset: Int64) in
+            try offsetIndex.truncate(toOffset: offset)
+            try timeIndex.truncate(toOffset: offset)
+            try transactionIndex.truncate(toOffset: offset)
+            _size = position
+            bytesSinceLastIndexEntry = 0
+            return timeIndex.lastEntry
         }
-        if size == 0 { rollingBasedTimestamp = nil }
+        try log.truncate(to: position)
+        // Recompute the max timestamp from the last time index entry and the entries after it.
+        var maximum = (timestamp: last.timestamp, offset: last.offset)
+        var reader = try entries(from: try lock.withLock { try offsetIndex.lookup(last.offset).position })
+        while let entry = try reader.next() {
+            if entry.maxTimestamp > maximum.timestamp { maximum = (entry.maxTimestamp, entry.lastOffset) }
+        }
+        lock.withLock {
+            _maxTimestampSoFar = maximum
+            if _size == 0 { rollingBasedTimestamp = nil }
+        }
         return removed
     }
 
@@ -376,33 +407,42 @@ public final class LogSegment: @unchecked Sendable {
     /// What a roll does to the old segment: the final time index entry, then indexes (and a
     /// preallocated log) trimmed to their real size.
     public func onBecomeInactive() throws {
-        try timeIndex.maybeAppend(timestamp: maxTimestampSoFar.timestamp, offset: maxTimestampSoFar.offset, skipFullCheck: true)
-        try offsetIndex.trimToValidSize()
-        try timeIndex.trimToValidSize()
+        let size = try lock.withLock { () throws -> Int in
+            try timeIndex.maybeAppend(timestamp: _maxTimestampSoFar.timestamp, offset: _maxTimestampSoFar.offset, skipFullCheck: true)
+            try offsetIndex.trimToValidSize()
+            try timeIndex.trimToValidSize()
+            return _size
+        }
         if try log.size() != size { try log.truncate(to: size) }
     }
 
     /// Makes the log and its indexes durable.
     public func flush() throws {
         try log.sync()
-        try offsetIndex.sync()
-        try timeIndex.sync()
-        try transactionIndex.sync()
+        try lock.withLock {
+            try offsetIndex.sync()
+            try timeIndex.sync()
+            try transactionIndex.sync()
+        }
     }
 
     /// Re-extends the indexes to `segment.index.bytes` (for the active segment after loading).
     public func resizeIndexes(to maxIndexSize: Int) throws {
-        try offsetIndex.resize(to: maxIndexSize)
-        try timeIndex.resize(to: maxIndexSize)
+        try lock.withLock {
+            try offsetIndex.resize(to: maxIndexSize)
+            try timeIndex.resize(to: maxIndexSize)
+        }
     }
 
     /// Closes the files (an active segment gets its final time index entry and trimmed indexes first).
     public func close(trimming: Bool) throws {
         if trimming { try onBecomeInactive() }
         log.close()
-        offsetIndex.close()
-        timeIndex.close()
-        transactionIndex.close()
+        lock.withLock {
+            offsetIndex.close()
+            timeIndex.close()
+            transactionIndex.close()
+        }
     }
 
     /// The segment's files that exist, by suffix.
@@ -428,7 +468,7 @@ public final class LogSegment: @unchecked Sendable {
             }
             if waited > config.maxSegmentMs - rollJitterMs { return true }
         }
-        if offsetIndex.isFull || timeIndex.isFull { return true }
+        if lock.withLock({ offsetIndex.isFull || timeIndex.isFull }) { return true }
         return !canHold(lastOffset: appendLastOffset)
     }
 }
