@@ -121,15 +121,16 @@ extension PartitionLog {
     func rollLocked(at baseOffset: Int64, now: Int64) throws {
         let old = activeSegment
         if old.size == 0 && old.baseOffset == baseOffset { return }
-        if old.size == 0 {
-            // An empty active segment below the new base is replaced (Kafka deletes and recreates).
-            try deleteSegmentFilesNow(old)
-            stateLock.withLock { _ = segments.removeLast() }
-        } else {
-            try old.onBecomeInactive()
-        }
+        // An empty active segment below the new base is replaced (Kafka deletes and recreates it).
+        let replacesEmpty = old.size == 0
+        if !replacesEmpty { try old.onBecomeInactive() }
         let segment = try LogSegment.create(directory: directory, baseOffset: baseOffset, config: config, fileSystem: fileSystem, limits: limits, now: now)
-        stateLock.withLock { segments.append(segment) }
+        // Readers see the old list or the new one, never a log without an active segment.
+        stateLock.withLock {
+            if replacesEmpty { _ = segments.removeLast() }
+            segments.append(segment)
+        }
+        if replacesEmpty { try deleteSegmentFilesNow(old) }
         try writeProducerSnapshot(at: baseOffset)
         // Everything below the new segment can be made durable now (Kafka does it asynchronously).
         try flushLocked(upTo: baseOffset, now: now)
