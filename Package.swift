@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "strata-dump",
             dependencies: [
-                "StrataTools",
+                "Strata", "StrataTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

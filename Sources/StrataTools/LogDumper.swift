@@ -15,6 +15,12 @@ public struct LogDumper {
         public var skipRecordMetadata = false
         /// Read at most this many bytes of each file (`--max-bytes`).
         public var maxBytes: Int? = nil
+        /// For indexes: check them and print only problems (`--verify-index-only`).
+        public var verifyIndexOnly = false
+        /// For indexes: run Kafka's sanity check and print only its verdict (`--index-sanity-check`).
+        public var indexSanityCheck = false
+        /// The largest batch read at an index position (`--max-message-size`).
+        public var maxMessageSize = 5_242_880
         /// Decoding limits.
         public var limits = DecodingLimits.default
         /// Creates the defaults.
@@ -25,8 +31,9 @@ public struct LogDumper {
     let out: ToolOutput
     let err: ToolOutput
     private var nonConsecutive: [(String, [(Int64, Int64)])] = []
+    var indexReports = IndexReports()
     /// True once any file had a problem.
-    public private(set) var hadProblems = false
+    public internal(set) var hadProblems = false
 
     /// Creates a dumper writing data to `out` and problems to `err`.
     public init(options: Options, out: ToolOutput, err: ToolOutput) {
@@ -85,8 +92,23 @@ public struct LogDumper {
         }
     }
 
-    /// Prints the reports Kafka prints after all files (non-consecutive offsets).
+    /// Dumps one file of any kind Kafka's tool knows, chosen by the text after the last '.';
+    /// returns false for an unknown kind (which the caller reports as ignored).
+    public mutating func dump(path: String) -> Bool {
+        switch path.split(separator: ".").last.map(String.init) ?? "" {
+        case "log", "checkpoint": dumpLog(path: path)
+        case "index": dumpOffsetIndex(path: path)
+        case "timeindex": dumpTimeIndex(path: path)
+        case "txnindex": dumpTransactionIndex(path: path)
+        case "snapshot": dumpProducerSnapshot(path: path)
+        default: return false
+        }
+        return true
+    }
+
+    /// Prints the reports Kafka prints after all files (index problems, non-consecutive offsets).
     public mutating func finish() {
+        finishIndexReports()
         for (path, gaps) in nonConsecutive {
             err.line("Non-consecutive offsets in \(path)")
             for (a, b) in gaps { err.line("  \(a) is followed by \(b)") }
@@ -94,11 +116,11 @@ public struct LogDumper {
         nonConsecutive = []
     }
 
-    private func absolute(_ path: String) -> String {
+    func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    private mutating func fail(_ message: String) {
+    mutating func fail(_ message: String) {
         hadProblems = true
         err.line(message)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Strata
 import StrataTools
 
 /// `strata-dump`: prints Kafka log segments as `kafka-dump-log.sh` does.
@@ -27,11 +28,38 @@ struct StrataDump: ParsableCommand {
     @Option(name: .customLong("max-bytes"), help: "Read at most this many bytes of each log.")
     var maxBytes: Int?
 
+    @Flag(name: .customLong("verify-index-only"), help: "For index files: check them and print only problems.")
+    var verifyIndexOnly = false
+
+    @Flag(name: .customLong("index-sanity-check"), help: "For index files: run Kafka's sanity check only.")
+    var indexSanityCheck = false
+
+    @Option(name: .customLong("max-message-size"), help: "The largest batch read at an index position.")
+    var maxMessageSize: Int = 5_242_880
+
     mutating func validate() throws {
         if files.isEmpty && (fileList ?? "").isEmpty {
             throw ValidationError("give files to dump, as arguments or with --files")
         }
         if let maxBytes, maxBytes < 0 { throw ValidationError("--max-bytes must not be negative") }
+    }
+
+    /// Files as given, with each directory replaced by its files in offset order (segment
+    /// files by base offset, then by kind).
+    static func expand(_ paths: [String]) -> [String] {
+        paths.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+                  let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [path] }
+            let order = ["log", "index", "timeindex", "txnindex", "snapshot"]
+            return names.filter { name in order.contains(String(name.split(separator: ".").last ?? "")) }
+                .sorted { a, b in
+                    let ka = (SegmentFileName.baseOffset(of: a) ?? .max, order.firstIndex(of: String(a.split(separator: ".").last!)) ?? 9)
+                    let kb = (SegmentFileName.baseOffset(of: b) ?? .max, order.firstIndex(of: String(b.split(separator: ".").last!)) ?? 9)
+                    return ka < kb
+                }
+                .map { (path as NSString).appendingPathComponent($0) }
+        }
     }
 
     func run() throws {
@@ -40,23 +68,21 @@ struct StrataDump: ParsableCommand {
         options.printDataLog = printDataLog
         options.skipRecordMetadata = skipRecordMetadata
         options.maxBytes = maxBytes
+        options.verifyIndexOnly = verifyIndexOnly
+        options.indexSanityCheck = indexSanityCheck
+        options.maxMessageSize = maxMessageSize
         let out = StandardStream.output()
         let err = StandardStream.error()
         var dumper = LogDumper(options: options, out: out, err: err)
         let paths = files + (fileList?.split(separator: ",").map(String.init) ?? [])
         var unreadable = false
-        for path in paths {
-            let suffix = path.split(separator: ".").last.map(String.init) ?? ""
-            guard suffix == "log" || suffix == "checkpoint" else {
-                err.line("Ignoring unknown file \(path)")
-                continue
-            }
+        for path in Self.expand(paths) {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 err.line("cannot read \(path)")
                 unreadable = true
                 continue
             }
-            dumper.dumpLog(path: path)
+            if !dumper.dump(path: path) { err.line("Ignoring unknown file \(path)") }
         }
         dumper.finish()
         out.flush()
