@@ -28,7 +28,9 @@ public final class LogSegment: @unchecked Sendable {
     private var bytesSinceLastIndexEntry = 0
     /// The largest batch max timestamp seen and the last offset of the first batch reaching it.
     public private(set) var maxTimestampSoFar: (timestamp: Int64, offset: Int64)
-    /// The max timestamp of the first batch (drives time-based rolling).
+    /// The max timestamp of the first batch (drives time-based rolling). Set when a batch is
+    /// written at position 0; nil for a segment opened with data until ``shouldRoll(appendSize:appendMaxTimestamp:appendLastOffset:config:now:)``
+    /// reads it from the `.log` (Kafka's `loadFirstBatchTimestamp`).
     public private(set) var rollingBasedTimestamp: Int64?
     /// Set when the indexes cannot be trusted (read-only open of damaged files): lookups scan
     /// from the start of the segment instead.
@@ -139,7 +141,7 @@ public final class LogSegment: @unchecked Sendable {
     /// Updates the max timestamp and the indexes for an entry stored at `position`.
     private func index(_ entry: LogEntry, at position: Int) throws {
         let timestamp = entry.maxTimestamp
-        if rollingBasedTimestamp == nil { rollingBasedTimestamp = timestamp }
+        if position == 0 { rollingBasedTimestamp = timestamp }
         if timestamp > maxTimestampSoFar.timestamp { maxTimestampSoFar = (timestamp, entry.lastOffset) }
         if bytesSinceLastIndexEntry > indexIntervalBytes {
             try offsetIndex.append(offset: entry.lastOffset, position: position)
@@ -364,6 +366,15 @@ public final class LogSegment: @unchecked Sendable {
         try timeIndex.resize(to: maxIndexSize)
     }
 
+    /// Reads the first batch's max timestamp from the `.log` when the segment was opened with
+    /// data (Kafka's `LogSegment.loadFirstBatchTimestamp`), so that a reopened segment keeps
+    /// rolling by the age of its first batch.
+    private func loadRollingBasedTimestamp() throws {
+        guard rollingBasedTimestamp == nil, size > 0 else { return }
+        var reader = try entries(windowSize: 64 * 1024)
+        if let first = try reader.next() { rollingBasedTimestamp = first.maxTimestamp }
+    }
+
     /// Closes the files (an active segment gets its final time index entry and trimmed indexes first).
     public func close(trimming: Bool) throws {
         if trimming { try onBecomeInactive() }
@@ -385,9 +396,13 @@ public final class LogSegment: @unchecked Sendable {
     }
 
     /// Whether the segment should roll before an append (spec 3.10).
-    public func shouldRoll(appendSize: Int, appendMaxTimestamp: Int64, appendLastOffset: Int64, config: LogConfig, now: Int64) -> Bool {
+    ///
+    /// - Throws: `StrataIOError` or `StrataFormatError` when the first batch of a segment
+    ///   opened with data cannot be read (its timestamp is needed for time-based rolling).
+    public func shouldRoll(appendSize: Int, appendMaxTimestamp: Int64, appendLastOffset: Int64, config: LogConfig, now: Int64) throws -> Bool {
         if size > config.segmentBytes - appendSize { return true }
         if size > 0 {
+            try loadRollingBasedTimestamp()
             let waited: Int64
             if let first = rollingBasedTimestamp, first >= 0 {
                 waited = appendMaxTimestamp - first
