@@ -27,11 +27,18 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Batch files from Strata's encoder, then whole partition directories written through the
+# engine (segments, indexes, rolls, restart, clean close), each checked by kafka-python and the
+# spec; the self-test damages copies of the latter and requires every damage to be reported.
+# Random seeds (printed); replay one: .build/debug/strata-crosscheck-writer [--segments] DIR SEED.
 crosscheck:
 	$(SWIFT) build --product strata-crosscheck-writer
-	rm -rf .build/crosscheck
+	rm -rf .build/crosscheck .build/crosscheck-segments
 	.build/debug/strata-crosscheck-writer .build/crosscheck
 	tools/crosscheck .build/crosscheck
+	.build/debug/strata-crosscheck-writer --segments .build/crosscheck-segments
+	tools/crosscheck --segments .build/crosscheck-segments
+	tools/crosscheck --segments --self-test .build/crosscheck-segments
 
 # Throughput next to memcpy and the raw codec libraries (tools/bench/README.md);
 # e.g. make bench BENCH_ARGS=--quick

@@ -1,13 +1,23 @@
-"""Cross-check log files written by Strata against kafka-python's decoder.
+"""Cross-check data written by Strata against kafka-python and the spec.
 
 Usage: tools/crosscheck [-v] DIR
+       tools/crosscheck [-v] --segments DIR
+       tools/crosscheck --segments --self-test DIR
 
-Reads DIR/manifest.json (format: tools/README.md), decodes every listed file with
-kafka-python (MemoryRecords over the whole file; v2 batches via DefaultRecordBatch with
-validate_crc(), legacy entries via LegacyRecordBatch) and compares batch by batch and record
-by record.  Prints one line per failing check and ends with
+Without --segments: reads DIR/manifest.json (format: tools/README.md), decodes every listed
+file with kafka-python (MemoryRecords over the whole file; v2 batches via DefaultRecordBatch
+with validate_crc(), legacy entries via LegacyRecordBatch) and compares batch by batch and
+record by record.
+
+With --segments: reads DIR/segments-manifest.json and checks every partition directory of
+the data directory it describes (segments.py): each .log as above, the segment chain and
+roll decisions, and the .index/.timeindex/.txnindex files against Kafka's rules.
+With --self-test as well: damages copies of DIR in many ways (selftest.py) and requires the
+--segments checks to report each; ends with "crosscheck self-test: N detected, M missed".
+
+Prints one line per failing check and ends with
     crosscheck: N passed, M failed
-(counted per batch).  Exit status 1 if anything failed or nothing was checked.
+Exit status 1 if anything failed or nothing was checked.
 """
 
 import argparse
@@ -15,6 +25,8 @@ import os
 import sys
 
 import manifest as mf
+import segments as sg
+import selftest
 
 
 def summary(passed, failed):
@@ -24,10 +36,42 @@ def summary(passed, failed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="crosscheck", description=__doc__.split("\n")[0])
-    parser.add_argument("dir", help="directory holding manifest.json and the files it lists")
+    parser.add_argument("dir", help="directory holding manifest.json (or segments-manifest.json "
+                                    "with --segments) and the files it lists")
+    parser.add_argument("--segments", action="store_true",
+                        help="check the partition directories described by "
+                             "DIR/segments-manifest.json")
+    parser.add_argument("--self-test", action="store_true",
+                        help="with --segments: check that damaged copies of DIR are reported")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="also print one line per file with its batch counts")
+                        help="also print one line per file (partition) with its counts")
     args = parser.parse_args(argv)
+
+    def report(label, res):
+        for line in res.messages:
+            print(line)
+        if args.verbose:
+            print("  %s: %d passed, %d failed" % (label, res.passed, res.failed))
+
+    if args.self_test and not args.segments:
+        parser.error("--self-test needs --segments")
+    if args.self_test:
+        try:
+            detected, missed = selftest.run_self_test(args.dir)
+        except mf.ManifestError as exc:
+            print("FAIL manifest: %s" % exc)
+            detected, missed = 0, 1
+        print("crosscheck self-test: %d detected, %d missed" % (detected, missed))
+        return 1 if missed or not detected else 0
+    if args.segments:
+        try:
+            total = sg.check_segments(args.dir, on_partition=report)
+        except mf.ManifestError as exc:
+            print("FAIL manifest: %s" % exc)
+            return summary(0, 1)
+        if total.passed + total.failed == 0:
+            print("FAIL manifest: nothing was checked")
+        return summary(total.passed, total.failed)
 
     manifest_path = os.path.join(args.dir, "manifest.json")
     try:
@@ -35,12 +79,6 @@ def main(argv=None):
     except mf.ManifestError as exc:
         print("FAIL manifest: %s" % exc)
         return summary(0, 1)
-
-    def report(label, res):
-        for line in res.messages:
-            print(line)
-        if args.verbose:
-            print("  %s: %d passed, %d failed" % (label, res.passed, res.failed))
 
     total = mf.check_manifest(manifest_path, manifest, on_file=report)
     if not manifest["files"]:

@@ -7,9 +7,9 @@
   (``check_log_bytes``), used by ``crosscheck.py`` (Strata -> kafka-python) and by
   the self-check of ``gen_fixtures.py`` (kafka-python -> kafka-python).
 
-The checking code knows nothing about where the bytes come from, so a later
-``--segments`` mode only has to feed it the bytes of each segment file and the
-expected batches for that segment.
+The checking code knows nothing about where the bytes come from: the ``--segments``
+mode (``segments.py``) feeds it the bytes of each segment file and the expected batches
+for that segment.
 
 See tools/README.md for the manifest format.
 """
@@ -746,8 +746,14 @@ def check_log_bytes(label, data, expected_batches):
 
     Returns a CheckResult; one unit per expected batch, per unexpected extra entry and
     per file-level problem (trailing garbage, unreadable entry)."""
-    result = CheckResult()
     entries, file_problems = decode_log(data)
+    return check_decoded(label, entries, file_problems, expected_batches)
+
+
+def check_decoded(label, entries, file_problems, expected_batches):
+    """``check_log_bytes`` for a file already decoded with ``decode_log`` (so that callers
+    needing the decoded entries for further checks decode each file only once)."""
+    result = CheckResult()
     for i, expected in enumerate(expected_batches):
         if not isinstance(expected, dict) or not isinstance(expected.get("records"), list):
             result.failed += 1

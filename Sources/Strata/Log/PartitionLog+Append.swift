@@ -106,7 +106,7 @@ extension PartitionLog {
     /// Rolls to a new segment when the active one should not take this append (spec 3.10).
     func maybeRoll(appendSize: Int, maxTimestamp: Int64, lastOffset: Int64, now: Int64, firstOffset: Int64? = nil) throws {
         let segment = activeSegment
-        guard segment.shouldRoll(appendSize: appendSize, appendMaxTimestamp: maxTimestamp, appendLastOffset: lastOffset, config: config, now: now) else { return }
+        guard try segment.shouldRoll(appendSize: appendSize, appendMaxTimestamp: maxTimestamp, appendLastOffset: lastOffset, config: config, now: now) else { return }
         try rollLocked(at: max(firstOffset ?? logEndOffset, logEndOffset), now: now)
     }
 

@@ -35,7 +35,9 @@ public final class LogSegment: @unchecked Sendable {
     public var size: Int { lock.withLock { _size } }
     /// The largest batch max timestamp seen and the last offset of the first batch reaching it.
     public var maxTimestampSoFar: (timestamp: Int64, offset: Int64) { lock.withLock { _maxTimestampSoFar } }
-    /// The max timestamp of the first batch (drives time-based rolling).
+    /// The max timestamp of the first batch (drives time-based rolling). Set when a batch is
+    /// written at position 0; nil for a segment opened with data until ``shouldRoll(appendSize:appendMaxTimestamp:appendLastOffset:config:now:)``
+    /// reads it from the `.log` (Kafka's `loadFirstBatchTimestamp`).
     public private(set) var rollingBasedTimestamp: Int64?
     /// Set when the indexes cannot be trusted (read-only open of damaged files): lookups scan
     /// from the start of the segment instead.
@@ -149,7 +151,7 @@ public final class LogSegment: @unchecked Sendable {
     /// lock held).
     private func index(_ entry: LogEntry, at position: Int) throws {
         let timestamp = entry.maxTimestamp
-        if rollingBasedTimestamp == nil { rollingBasedTimestamp = timestamp }
+        if position == 0 { rollingBasedTimestamp = timestamp }
         if timestamp > _maxTimestampSoFar.timestamp { _maxTimestampSoFar = (timestamp, entry.lastOffset) }
         if bytesSinceLastIndexEntry > indexIntervalBytes {
             try offsetIndex.append(offset: entry.lastOffset, position: position)
@@ -434,6 +436,15 @@ public final class LogSegment: @unchecked Sendable {
         }
     }
 
+    /// Reads the first batch's max timestamp from the `.log` when the segment was opened with
+    /// data (Kafka's `LogSegment.loadFirstBatchTimestamp`), so that a reopened segment keeps
+    /// rolling by the age of its first batch.
+    private func loadRollingBasedTimestamp() throws {
+        guard rollingBasedTimestamp == nil, size > 0 else { return }
+        var reader = try entries(windowSize: 64 * 1024)
+        if let first = try reader.next() { rollingBasedTimestamp = first.maxTimestamp }
+    }
+
     /// Closes the files (an active segment gets its final time index entry and trimmed indexes first).
     public func close(trimming: Bool) throws {
         if trimming { try onBecomeInactive() }
@@ -457,9 +468,13 @@ public final class LogSegment: @unchecked Sendable {
     }
 
     /// Whether the segment should roll before an append (spec 3.10).
-    public func shouldRoll(appendSize: Int, appendMaxTimestamp: Int64, appendLastOffset: Int64, config: LogConfig, now: Int64) -> Bool {
+    ///
+    /// - Throws: `StrataIOError` or `StrataFormatError` when the first batch of a segment
+    ///   opened with data cannot be read (its timestamp is needed for time-based rolling).
+    public func shouldRoll(appendSize: Int, appendMaxTimestamp: Int64, appendLastOffset: Int64, config: LogConfig, now: Int64) throws -> Bool {
         if size > config.segmentBytes - appendSize { return true }
         if size > 0 {
+            try loadRollingBasedTimestamp()
             let waited: Int64
             if let first = rollingBasedTimestamp, first >= 0 {
                 waited = appendMaxTimestamp - first
