@@ -12,13 +12,15 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job: writes a sample partition into the embedded data directory ($(DEMO_DIR))
-# with every codec and a transaction, then dumps it as kafka-dump-log would.
+# The main job: the storage engine on the embedded data directory ($(DEMO_DIR)): order events
+# in every codec, an idempotent retry, a committed and an aborted transaction, read back and
+# shut down cleanly; then the first segment and its indexes dumped as kafka-dump-log would.
 demo: deps
 	$(SWIFT) build --product strata-demo
 	$(SWIFT) build --product strata-dump
 	.build/debug/strata-demo $(DEMO_DIR)
-	.build/debug/strata-dump --deep-iteration --print-data-log $(DEMO_DIR)/demo-0/00000000000000000000.log
+	.build/debug/strata-dump --deep-iteration --print-data-log $(DEMO_DIR)/orders-0/00000000000000000000.log
+	.build/debug/strata-dump $(DEMO_DIR)/orders-0/00000000000000000000.index $(DEMO_DIR)/orders-0/00000000000000000000.timeindex
 
 # Unit, property and interop tests, then kafka-python decoding what Strata encodes.
 test: deps test-swift crosscheck

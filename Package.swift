@@ -53,7 +53,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "strata-demo",
-            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "strata-crosscheck-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],

@@ -212,3 +212,30 @@ extension ProducerState {
                   batches: batches)
     }
 }
+
+extension PartitionLog {
+    /// Appends a transaction marker at the log end, as a transaction coordinator does when it
+    /// commits or aborts (Kafka's coordinator-origin append): a 78-byte control batch, which
+    /// completes the producer's open transaction and, for ABORT, adds it to the `.txnindex`.
+    ///
+    /// - Throws: ``AppendError`` (`producerState` for a fenced epoch); `StrataIOError`.
+    @discardableResult
+    public func appendTransactionMarker(_ type: ControlRecordType, producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32,
+                                        leaderEpoch: Int32 = 0, durability: AppendDurability = .written) throws -> AppendResult {
+        try ensureWritable()
+        return try writeLock.withLock { () throws -> AppendResult in
+            let now = clock()
+            if let state = producerState.producers[producerId], producerEpoch < state.producerEpoch {
+                throw AppendError(code: .producerState, message: "producer \(producerId): marker epoch \(producerEpoch) is older than the current epoch \(state.producerEpoch)")
+            }
+            let offset = logEndOffset
+            let bytes = try RecordBatchBuilder.endTransactionMarker(type, offset: offset, timestamp: now, producerId: producerId,
+                                                                    producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch, partitionLeaderEpoch: leaderEpoch)
+            try maybeRoll(appendSize: bytes.readableBytes, maxTimestamp: now, lastOffset: offset, now: now)
+            let segment = activeSegment
+            if leaderEpoch >= 0 { try leaderEpochCache?.assign(epoch: leaderEpoch, startOffset: offset) }
+            try write(.batch(try RecordBatch(bytes: bytes, position: segment.size)), to: segment, durability: durability, now: now)
+            return AppendResult(firstOffset: offset, lastOffset: offset, logAppendTime: nil, isDuplicate: false)
+        }
+    }
+}
