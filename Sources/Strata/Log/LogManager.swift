@@ -122,7 +122,19 @@ public final class LogManager: @unchecked Sendable {
         state.withLock { topicConfigs[topic] = overrides }
     }
 
-    /// Creates (or returns) the log of a partition with its topic's configuration.
+    /// The topic's id, from the `partition.metadata` of any of its partitions here.
+    public func topicID(of topic: String) -> TopicID? {
+        let logs = state.withLock { partitions }
+        for (topicPartition, log) in logs where topicPartition.topic == topic {
+            if let metadata = try? PartitionMetadataFile(partitionDirectory: log.directory, fileSystem: fileSystem).read() {
+                return metadata.topicID
+            }
+        }
+        return nil
+    }
+
+    /// Creates (or returns) the log of a partition with its topic's configuration, and writes
+    /// its `partition.metadata` (the topic's id, shared by all its partitions) before any data.
     ///
     /// - Throws: `StrataIOError`; configuration errors.
     @discardableResult
@@ -130,7 +142,10 @@ public final class LogManager: @unchecked Sendable {
         if let existing = partition(topicPartition) { return existing }
         var partitionOptions = options
         partitionOptions.cleanShutdown = true
+        let topicID = topicID(of: topicPartition.topic) ?? TopicID.random()
         let log = try PartitionLog.open(directory: directory + "/" + topicPartition.directoryName, config: try config(forTopic: topicPartition.topic), options: partitionOptions)
+        let metadata = PartitionMetadataFile(partitionDirectory: log.directory, fileSystem: fileSystem)
+        if !metadata.exists() { try metadata.write(topicID: topicID) }
         try fileSystem.syncDirectory(directory)
         state.withLock { partitions[topicPartition] = log }
         return log

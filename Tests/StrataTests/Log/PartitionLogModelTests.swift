@@ -54,13 +54,14 @@ enum LogTestSupport {
     @Test func randomOperationsMatchTheModel() throws {
         let seed = propertySeed()
         var rng = SeededGenerator(seed: seed)
-        for round in 0..<6 {
+        // Many shorter sequences: 40 logs of 150 random operations each.
+        for round in 0..<40 {
             let dir = try makeTemporaryDirectory() + "/model-0"
             let config = LogTestSupport.smallConfig(segmentBytes: Int.random(in: 2_000...9_000, using: &rng), indexInterval: Int.random(in: 0...700, using: &rng))
             var log = try PartitionLog.open(directory: dir, config: config)
             var model: [(offset: Int64, value: String)] = []
             var counter = 0
-            for step in 0..<250 {
+            for step in 0..<150 {
                 let context = "seed \(seed) round \(round) step \(step)"
                 let operation = Int.random(in: 0..<100, using: &rng)
                 if ProcessInfo.processInfo.environment["STRATA_TRACE"] != nil { print("TRACE \(context) op \(operation) leo \(log.logEndOffset) segs \(log.segmentBaseOffsets)") }
