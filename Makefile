@@ -33,7 +33,7 @@ crosscheck:
 	.build/debug/strata-crosscheck-writer .build/crosscheck
 	tools/crosscheck .build/crosscheck
 
-# Throughput next to memcpy and the raw codec libraries (tools/bench/README.md);
+# Throughput next to memcpy, the raw codec libraries and raw file I/O (tools/bench/README.md);
 # e.g. make bench BENCH_ARGS=--quick
 bench: deps
 	cd tools/bench && $(SWIFT) run -c release strata-bench $(BENCH_ARGS)
