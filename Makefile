@@ -42,7 +42,7 @@ crosscheck:
 	tools/crosscheck --segments .build/crosscheck-segments
 	tools/crosscheck --segments --self-test .build/crosscheck-segments
 
-# Throughput next to memcpy and the raw codec libraries (tools/bench/README.md);
+# Throughput next to memcpy, the raw codec libraries and raw file I/O (tools/bench/README.md);
 # e.g. make bench BENCH_ARGS=--quick
 bench: deps
 	cd tools/bench && $(SWIFT) run -c release strata-bench $(BENCH_ARGS)

@@ -34,6 +34,24 @@ enum Format {
         return fixed(value, value >= 100 ? 0 : 1)
     }
 
+    /// Bytes in MiB (2^20), one decimal below 100.
+    static func mebibytes(_ bytes: Int) -> String {
+        let value = Double(bytes) / Double(1 << 20)
+        return fixed(value, abs(value) >= 100 ? 0 : 1)
+    }
+
+    /// A duration in milliseconds, two decimals below 10, one below 100, none above.
+    static func milliseconds(_ seconds: Double) -> String {
+        let value = seconds * 1000
+        return fixed(value, value >= 100 ? 0 : value >= 10 ? 1 : 2)
+    }
+
+    /// A duration in microseconds, one decimal below 100.
+    static func microseconds(_ seconds: Double) -> String {
+        let value = seconds * 1e6
+        return fixed(value, value >= 100 ? 0 : 1)
+    }
+
     /// A size as "16 KiB" or "1 MiB".
     static func size(_ bytes: Int) -> String {
         if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
@@ -53,6 +71,10 @@ enum Target {
     case rate(Double, unit: Double, unitName: String)
     /// At least this fraction of the limit, named (e.g. "raw").
     case ratio(Double, of: String)
+    /// At most this many seconds, shown in milliseconds (a time such as opening a log).
+    case maximumSeconds(Double)
+    /// At most this many bytes, shown in MiB (growth of the resident set).
+    case maximumBytes(Int)
     /// No target: the figure is for information.
     case information
 
@@ -60,16 +82,29 @@ enum Target {
         switch self {
         case let .rate(minimum, unit, unitName): ">= \(Format.fixed(minimum / unit, 0)) \(unitName)"
         case let .ratio(minimum, limit): ">= \(Format.fixed(minimum)) x \(limit)"
+        case let .maximumSeconds(maximum): "< \(Format.fixed(maximum * 1000, 0)) ms"
+        case let .maximumBytes(maximum): "<= \(Format.mebibytes(maximum)) MiB"
         case .information: "(info)"
         }
     }
 
-    /// Whether a figure of `rate` bytes/s, `ratio` times its limit, meets the target (nil: no target).
+    /// Whether a figure of `rate` bytes/s, `ratio` times its limit, meets the target (nil: no
+    /// target, or one that is not a rate).
     func isMet(rate: Double, ratio: Double) -> Bool? {
         switch self {
         case let .rate(minimum, _, _): rate >= minimum
         case let .ratio(minimum, _): ratio >= minimum
-        case .information: nil
+        case .maximumSeconds, .maximumBytes, .information: nil
+        }
+    }
+
+    /// Whether a time or size `value` (seconds or bytes) meets an upper-bound target (nil: no
+    /// such target).
+    func isMet(atMost value: Double) -> Bool? {
+        switch self {
+        case let .maximumSeconds(maximum): value < maximum
+        case let .maximumBytes(maximum): value <= Double(maximum)
+        case .rate, .ratio, .information: nil
         }
     }
 }

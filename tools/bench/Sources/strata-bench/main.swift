@@ -16,6 +16,7 @@ do {
     if options.sections.contains(.crc) { run.runCRC() }
     if options.sections.contains(.decode) { try run.runDecode() }
     if options.sections.contains(.codecs) { try run.runCodecs(options.codecs) }
+    if options.sections.contains(.storage) { run.scoreboard = try StorageBenchmark.run(options.storage, scoreboard: run.scoreboard) }
 } catch {
     printError("strata-bench: \(error)")
     exit(1)
