@@ -64,24 +64,41 @@ struct LeaderAppendValidator {
             throw fail(.invalidRecord, "last offset delta \(header.lastOffsetDelta) does not match \(header.recordsCount) records")
         }
         guard !header.isControl else { throw fail(.invalidRecord, "clients may not produce control batches") }
-        let records: [Record]
-        do { records = try batch.records(limits: limits, context: context) } catch { throw fail(.corruptMessage, "\(error)") }
-        for (index, record) in records.enumerated() {
-            guard record.offset - header.baseOffset == Int64(index) else {
-                throw fail(.invalidRecord, "record \(index) has offset delta \(record.offset - header.baseOffset), expected \(index)")
-            }
-            if config.cleanupPolicy.contains(.compact) && record.key == nil {
-                throw fail(.invalidRecord, "compacted topic cannot accept a record without a key (offset delta \(index))")
-            }
-            if header.timestampType == .createTime && config.messageTimestampType == .createTime {
-                let timestamp = record.storedTimestamp
+        let wanted = config.compressionType ?? header.compression ?? .none
+        let needsRecords = wanted != header.compression
+        var records: [Record] = []
+        var failure: AppendError? = nil
+        var index = 0
+        let checksTimestamps = header.timestampType == .createTime && config.messageTimestampType == .createTime
+        let keysRequired = config.cleanupPolicy.contains(.compact)
+        func check(offset: Int64, hasKey: Bool, storedTimestamp: Int64) {
+            guard failure == nil else { return }
+            if offset - header.baseOffset != Int64(index) {
+                failure = fail(.invalidRecord, "record \(index) has offset delta \(offset - header.baseOffset), expected \(index)")
+            } else if keysRequired && !hasKey {
+                failure = fail(.invalidRecord, "compacted topic cannot accept a record without a key (offset delta \(index))")
+            } else if checksTimestamps {
+                let timestamp = storedTimestamp
                 if timestamp < now && now - timestamp > config.messageTimestampBeforeMaxMs
                     || timestamp > now && timestamp - now > config.messageTimestampAfterMaxMs {
-                    throw fail(.invalidTimestamp, "timestamp \(timestamp) of record \(index) is out of range (now \(now), before.max \(config.messageTimestampBeforeMaxMs) ms, after.max \(config.messageTimestampAfterMaxMs) ms)")
+                    failure = fail(.invalidTimestamp, "timestamp \(timestamp) of record \(index) is out of range (now \(now), before.max \(config.messageTimestampBeforeMaxMs) ms, after.max \(config.messageTimestampAfterMaxMs) ms)")
                 }
             }
+            index += 1
         }
-        let wanted = config.compressionType ?? header.compression ?? .none
+        do {
+            if needsRecords {
+                try batch.forEachRecord(limits: limits, context: context) { record in
+                    check(offset: record.offset, hasKey: record.key != nil, storedTimestamp: record.storedTimestamp)
+                    records.append(record)
+                }
+            } else {
+                try batch.forEachRecordView(limits: limits, context: context) { view in
+                    check(offset: view.offset, hasKey: view.keySize >= 0, storedTimestamp: view.storedTimestamp)
+                }
+            }
+        } catch { throw fail(.corruptMessage, "\(error)") }
+        if let failure { throw failure }
         let logAppendTime = config.messageTimestampType == .logAppendTime ? now : nil
         do {
             if wanted != header.compression {

@@ -172,7 +172,17 @@ extension PartitionLog {
             throw StrataFormatError(.notKafkaFormat, "\(directory) holds no log segments", file: directory)
         }
 
-        let producerState = try rebuildProducerState(directory: directory, segments: segments, upTo: logEndOffset, fileSystem: fs, readOnly: options.readOnly, limits: options.limits)
+        // When recovery replayed every batch up to the end, its producer state is the answer;
+        // otherwise start from the newest snapshot and replay what follows it.
+        let producerState: ProducerStateManager
+        if let recovered = recoveryState, lastRecovered == segments.count - 1, !options.readOnly {
+            producerState = recovered
+            for offset in try ProducerSnapshotFile.offsets(in: directory, fileSystem: fs) where offset > logEndOffset {
+                try fs.removeFile(directory + "/" + SegmentFileName.prefix(for: offset) + SegmentFileName.snapshotSuffix)
+            }
+        } else {
+            producerState = try rebuildProducerState(directory: directory, segments: segments, upTo: logEndOffset, fileSystem: fs, readOnly: options.readOnly, limits: options.limits)
+        }
         let newRecoveryPoint = options.cleanShutdown ? logEndOffset : min(recoveryPoint, logEndOffset)
         let partition = PartitionLog(
             directory: directory, topicPartition: topicPartition, config: config, isReadOnly: options.readOnly, fileSystem: fs,
@@ -251,8 +261,12 @@ extension PartitionLog {
             break
         }
         let from = state.mapEndOffset
-        for segment in segments {
-            var reader = try segment.entries()
+        guard from < end else { return state }
+        for (index, segment) in segments.enumerated() {
+            let next = index + 1 < segments.count ? segments[index + 1].baseOffset : Int64.max
+            if next <= from { continue }  // every batch here ends below the snapshot
+            let start = from > segment.baseOffset && !segment.ignoresIndexes ? try segment.floorPosition(of: from) : 0
+            var reader = try segment.entries(from: start)
             while let entry = try reader.next() {
                 guard case .batch(let batch) = entry, batch.header.lastOffset >= from, batch.header.baseOffset < end else { continue }
                 try state.apply(batch, limits: limits)
