@@ -14,7 +14,8 @@ public final class CodecContext {
     var zstdCompressor: OpaquePointer?
     var zstdCompressorLevel: Int32 = .min
     var zstdDecompressor: OpaquePointer?
-    /// Scratch space for plaintext records before compression.
+    /// The last decompressed payload, whose memory the next decompression reuses when
+    /// nothing else holds it.
     var plaintext = ByteBufferAllocator().buffer(capacity: 0)
 
     /// Creates an empty context; native state is created on first use.

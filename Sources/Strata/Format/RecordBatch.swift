@@ -72,7 +72,12 @@ public struct RecordBatch: Sendable {
         }
         let stored = storedPayload
         if codec == .none || header.recordsCount == 0 && stored.readableBytes == 0 { return stored }
-        var output = ByteBuffer()
+        // Decompress into the context's buffer: when the previous payload is no longer held
+        // (records were only viewed), its memory is reused; otherwise copy-on-write gives a
+        // fresh one, so nothing returned earlier ever changes.
+        var output = context.plaintext
+        context.plaintext = ByteBuffer()
+        output.clear()
         do {
             try stored.withUnsafeReadableBytes { raw throws(StrataFormatError) in
                 try Codecs.decompress(raw, codec: codec, limit: limits.maxDecompressedBytes, into: &output, context: context)
@@ -80,6 +85,7 @@ public struct RecordBatch: Sendable {
         } catch {
             throw error.adding(position: position, baseOffset: header.baseOffset)
         }
+        if output.capacity <= 8 << 20 { context.plaintext = output }
         return output
     }
 

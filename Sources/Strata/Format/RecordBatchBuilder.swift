@@ -74,10 +74,11 @@ public struct RecordBatchBuilder {
     /// Uncompressed size of the records appended so far.
     public var uncompressedRecordBytes: Int { records.readableBytes }
 
-    /// Starts an empty batch.
-    public init(_ configuration: Configuration) {
+    /// Starts an empty batch, reserving room for `expectedRecordBytes` of records (a producer
+    /// passes its `batch.size` so the batch grows without reallocating).
+    public init(_ configuration: Configuration, expectedRecordBytes: Int = 0) {
         self.configuration = configuration
-        self.records = ByteBuffer()
+        self.records = ByteBufferAllocator().buffer(capacity: max(0, min(expectedRecordBytes, configuration.maxBatchBytes)))
     }
 
     /// The batch's size so far, exact when uncompressed and an upper estimate otherwise
@@ -205,7 +206,8 @@ public struct RecordBatchBuilder {
             maxTimestamp: maxTimestamp, producerId: configuration.producerId, producerEpoch: configuration.producerEpoch,
             baseSequence: configuration.baseSequence, recordsCount: recordCount)
         var output = ByteBuffer()
-        output.reserveCapacity(RecordBatchHeader.size + records.readableBytes + 64)
+        // Room for the worst-case expansion of any codec, so the output is allocated once.
+        output.reserveCapacity(RecordBatchHeader.size + records.readableBytes + records.readableBytes / 64 + 1024)
         header.write(to: &output)
         if codec == .none {
             output.writeImmutableBuffer(records)

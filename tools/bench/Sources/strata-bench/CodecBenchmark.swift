@@ -4,7 +4,7 @@ import Strata
 extension BenchmarkRun {
     /// The four timings of one codec on one workload, and the compression both sides reached.
     private struct CodecFigures {
-        var encode, compress, decode, decompress: Measurement
+        var encode, compress, decode, decodeViews, decompress: Measurement
         /// Plaintext size over compressed size: Strata's batch payload, the raw library's output.
         var strataShrink, rawShrink: Double
     }
@@ -15,7 +15,8 @@ extension BenchmarkRun {
     func runCodecs(_ codecs: [CompressionCodec]) throws {
         print()
         print("# encode = RecordBatchBuilder appending every record + build(context:) (reused CodecContext);")
-        print("# decode = RecordBatch(bytes:) + validate() + forEachRecord reading every value;")
+        print("# decode = RecordBatch(bytes:) + validate() + forEachRecord reading every value (ByteBuffer slices, for information);")
+        print("# decode views = the same with forEachRecordView (borrowed bytes, no per-record retain): the target row;")
         print("# raw lib = the codec library alone on the same plaintext (chunked as Kafka frames it, no framing, state reused);")
         print("# MB/s of uncompressed records; shrink = plaintext / compressed size, Strata's batch (raw library's)")
         let table = Table([
@@ -29,8 +30,9 @@ extension BenchmarkRun {
                 let workload = try workload(batchBytes: size)
                 let figures = try measure(codec, on: workload)
                 let shrink = "\(Format.fixed(figures.strataShrink)) (\(Format.fixed(figures.rawShrink)))"
-                let rows = [("encode", figures.encode, figures.compress, shrink), ("decode", figures.decode, figures.decompress, "")]
-                for (op, strata, library, shrinkCell) in rows {
+                let rows = [("encode", figures.encode, figures.compress, shrink, target), ("decode", figures.decode, figures.decompress, "", Target.information),
+                            ("views", figures.decodeViews, figures.decompress, "", target)]
+                for (op, strata, library, shrinkCell, target) in rows {
                     let rate = strata.bytesPerSecond(workload.plaintext.count)
                     let limit = library.bytesPerSecond(workload.plaintext.count)
                     let met = scoreboard.record(target.isMet(rate: rate, ratio: rate / limit), "\(codec) \(op) \(Format.size(size)): \(Format.ratio(rate / limit)) x raw")
@@ -59,6 +61,7 @@ extension BenchmarkRun {
                     blackHole(raw.compressedCount)
                 },
                 decode: try Timing.measure(timing) { blackHole(try Workload.decode(batch, context: context)) },
+                decodeViews: try Timing.measure(timing) { blackHole(try Workload.decode(batch, context: context, views: true)) },
                 decompress: Timing.measure(timing) { blackHole(raw.decompress()) },
                 strataShrink: Double(plaintext.count) / Double(try RecordBatch(bytes: batch).storedPayload.readableBytes),
                 rawShrink: Double(plaintext.count) / Double(raw.compressedCount))

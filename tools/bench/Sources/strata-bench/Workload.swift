@@ -45,9 +45,10 @@ struct Workload {
     /// Number of records.
     var recordCount: Int { inputs.count }
 
-    /// The measured encode: append every record to a builder, then build the batch.
+    /// The measured encode: append every record to a builder (sized for the batch, as a
+    /// producer sizes it from batch.size), then build the batch.
     func encode(_ compression: Compression, context: CodecContext) throws -> ByteBuffer {
-        var builder = RecordBatchBuilder(.init(baseOffset: 0, compression: compression))
+        var builder = RecordBatchBuilder(.init(baseOffset: 0, compression: compression), expectedRecordBytes: plaintext.count)
         for input in inputs {
             try builder.append(timestamp: input.timestamp, key: input.key, value: input.value)
         }
@@ -55,13 +56,20 @@ struct Workload {
     }
 
     /// The measured decode: frame the batch, check its CRC, decode every record and touch
-    /// its value. Returns a digest of the values (their lengths and first bytes).
-    static func decode(_ bytes: ByteBuffer, context: CodecContext) throws -> Int {
+    /// its value, as `Record`s (values are ByteBuffer slices) or as borrowed `RecordView`s.
+    /// Returns a digest of the values (their lengths and first bytes).
+    static func decode(_ bytes: ByteBuffer, context: CodecContext, views: Bool = false) throws -> Int {
         let batch = try RecordBatch(bytes: bytes)
         try batch.validate()
         var digest = 0
-        try batch.forEachRecord(context: context) { record in
-            if let value = record.value { digest &+= touch(value) }
+        if views {
+            try batch.forEachRecordView(context: context) { view in
+                if let value = view.value { digest &+= value.count &+ Int(value.first ?? 0) }
+            }
+        } else {
+            try batch.forEachRecord(context: context) { record in
+                if let value = record.value { digest &+= touch(value) }
+            }
         }
         return digest
     }
