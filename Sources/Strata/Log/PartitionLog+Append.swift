@@ -138,6 +138,11 @@ extension PartitionLog {
             stateLock.withLock { segments.removeLast() }
         } else {
             try old.onBecomeInactive()
+            // Durable before a segment follows it: a segment that is not the last may be trusted
+            // without recovery (a checkpointed recovery point can be past it, even one written
+            // before a truncation), so its data, final time index entry and trimmed indexes
+            // must all be on disk before the new segment can appear after it.
+            try old.flush()
         }
         let segment = try LogSegment.create(directory: directory, baseOffset: baseOffset, config: config, fileSystem: fileSystem, limits: limits, now: now)
         stateLock.withLock { segments.append(segment) }
