@@ -86,7 +86,16 @@ extension PartitionLog {
     /// Writes one placed entry to the active segment, then publishes the new end offset and
     /// updates producer state (called with the write lock held).
     func write(_ entry: LogEntry, to segment: LogSegment, durability: AppendDurability, now: Int64) throws {
-        try segment.append(entry)
+        let sizeBefore = segment.size
+        var indexingError: (any Error)? = nil
+        do {
+            try segment.append(entry)
+        } catch where segment.size > sizeBefore {
+            // The entry is in the `.log` though indexing it failed: publish it before reporting
+            // the error, or the next append would reuse its offsets (spec 11.9, KAFKA-7866).
+            // A missing sparse index entry only makes lookups scan a little further.
+            indexingError = error
+        }
         var completed: CompletedTransaction? = nil
         if case .batch(let batch) = entry {
             var controlType: ControlRecordType? = nil
@@ -102,6 +111,7 @@ extension PartitionLog {
             _logEndOffset = entry.lastOffset + 1
             if _autoAdvance { _highWatermark = _logEndOffset }
         }
+        if let indexingError { throw indexingError }
         if let completed, completed.isAborted {
             let transaction = AbortedTransaction(
                 producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset,

@@ -180,6 +180,11 @@ struct DurabilityModel {
         }
     }
 
+    /// Makes records an operation started at `calls` turned out not to remove required again.
+    mutating func restore(where predicate: (Written) -> Bool, removedAt calls: Int) {
+        for i in written.indices where written[i].removedAt == calls && predicate(written[i]) { written[i].removedAt = nil }
+    }
+
     /// The offset a truncation to `target` actually ends at: batches are never split.
     func truncationEnd(target: Int64) -> Int64 {
         if let hit = live.first(where: { $0.batch.contains(target) }) { return hit.batch.lowerBound }
