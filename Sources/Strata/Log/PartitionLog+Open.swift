@@ -93,7 +93,10 @@ extension PartitionLog {
                 cut = segment.size - valid.validBytes
                 reason = valid.reason
                 segment.limitReadableSize(to: valid.validBytes)
-                if !(try segment.indexesAreConsistent()) { segment.ignoresIndexes = true }
+                // Recovery would rebuild these indexes, which read-only cannot: they may be older
+                // than the log (a power cut between the `.log` and `.index` fsyncs after a
+                // truncation) with entries that look consistent but point into other batches.
+                segment.ignoresIndexes = true
             } else {
                 let result = try segment.recover { entry in
                     if case .batch(let batch) = entry, batch.header.partitionLeaderEpoch >= 0 {
@@ -122,7 +125,7 @@ extension PartitionLog {
             index += 1
         }
         if options.readOnly {
-            for segment in segments where !(try segment.indexesAreConsistent()) {
+            for segment in segments where try !segment.ignoresIndexes && !segment.indexesAreConsistent() {
                 segment.ignoresIndexes = true
                 act("index of segment \(segment.baseOffset) is inconsistent; reading it by scanning instead")
             }
