@@ -78,6 +78,7 @@ extension PartitionLog {
         let recoveryPoint = options.recoveryPoint ?? 0
         let epochCache = try LeaderEpochCache(partitionDirectory: directory, fileSystem: fs)
         var index = 0
+        var firstRecovered: Int64? = nil
         while index < segments.count {
             let segment = segments[index]
             let next = index + 1 < segments.count ? segments[index + 1].baseOffset : Int64.max
@@ -86,6 +87,7 @@ extension PartitionLog {
                 index += 1
                 continue
             }
+            if firstRecovered == nil { firstRecovered = segment.baseOffset }
             let cut: Int
             let reason: String?
             if options.readOnly {
@@ -157,7 +159,11 @@ extension PartitionLog {
         }
 
         let producerState = try rebuildProducerState(directory: directory, segments: segments, upTo: logEndOffset, fileSystem: fs, readOnly: options.readOnly, limits: options.limits)
-        let newRecoveryPoint = options.cleanShutdown ? logEndOffset : min(recoveryPoint, logEndOffset)
+        // After an unclean shutdown nothing in a recovered segment is known to be durable: what
+        // was read may sit only in the page cache (the process died, not the machine), and a
+        // checkpoint written before a truncation can name a recovery point above data written
+        // since. The next flush syncs them again.
+        let newRecoveryPoint = options.cleanShutdown ? logEndOffset : min(recoveryPoint, logEndOffset, firstRecovered ?? logEndOffset)
         let partition = PartitionLog(
             directory: directory, topicPartition: topicPartition, config: config, isReadOnly: options.readOnly, fileSystem: fs,
             clock: options.clock, logger: options.logger, limits: options.limits, segments: segments, logStartOffset: logStartOffset,

@@ -370,4 +370,32 @@ import Testing
             }
         }
     }
+
+    /// After an unclean start the recovery point must not claim the recovered segments durable:
+    /// a checkpoint written before a truncation names a recovery point above records written
+    /// since, and the page cache a dead process leaves behind is not the disk (found: a flush
+    /// after the restart synced nothing, and a power cut brought the truncated records back
+    /// over the flushed ones).
+    @Test func flushAfterAnUncleanStartSyncsWhatRecoveryRead() throws {
+        let disk = SimulatedFileSystem()
+        try disk.createDirectory(Self.dataDirectory)
+        var manager = try LogManager.open(directory: Self.dataDirectory, options: Self.options(disk))
+        var log = try manager.createPartition(Self.topicPartition)
+        for value in Self.values("old", 10) { try log.appendAsLeader(try LogTestSupport.batch([value]), durability: .fsynced) }
+        try manager.writeCheckpoints()  // recovery point 10
+        let end = try log.truncate(to: 2)
+        #expect(end == 2)
+        for value in ["new-2", "new-3"] { try log.appendAsLeader(try LogTestSupport.batch([value])) }
+        // The process dies and restarts: the disk keeps its page cache.
+        manager.lock?.unlock()
+        manager = try LogManager.open(directory: Self.dataDirectory, options: Self.options(disk))
+        log = try #require(manager.partition(Self.topicPartition))
+        #expect(log.recoveryPoint <= 2)
+        try log.flush()
+        disk.crash(.dropUnsynced)
+        let reopened = try #require(try LogManager.open(directory: Self.dataDirectory, options: Self.options(disk)).partition(Self.topicPartition))
+        let records = try LogTestSupport.allRecords(reopened)
+        #expect(records.map(\.offset) == [0, 1, 2, 3])
+        #expect(records.suffix(2).map(\.value) == ["new-2", "new-3"])
+    }
 }
