@@ -79,6 +79,9 @@ extension PartitionLog {
         let epochCache = try LeaderEpochCache(partitionDirectory: directory, fileSystem: fs)
         var index = 0
         var firstRecovered: Int64? = nil
+        // Producer state while recovering, to rebuild each segment's aborted-transaction index
+        // (recovery empties it): valid at the start of segment `nextIndex`.
+        var replay: (state: ProducerStateManager, nextIndex: Int)? = nil
         while index < segments.count {
             let segment = segments[index]
             let next = index + 1 < segments.count ? segments[index + 1].baseOffset : Int64.max
@@ -100,11 +103,20 @@ extension PartitionLog {
                 // truncation) with entries that look consistent but point into other batches.
                 segment.ignoresIndexes = true
             } else {
+                var state = replay?.nextIndex == index ? replay!.state
+                    : try rebuildProducerState(directory: directory, segments: Array(segments[..<index]), upTo: segment.baseOffset, fileSystem: fs, readOnly: true, limits: options.limits)
                 let result = try segment.recover { entry in
-                    if case .batch(let batch) = entry, batch.header.partitionLeaderEpoch >= 0 {
+                    guard case .batch(let batch) = entry else { return }
+                    if batch.header.partitionLeaderEpoch >= 0 {
                         try epochCache.assign(epoch: batch.header.partitionLeaderEpoch, startOffset: batch.header.baseOffset)
                     }
+                    // As Kafka's LogSegment.recover: replay into producer state and index the
+                    // transactions it completes as aborted.
+                    if let aborted = try replayForRecovery(batch, into: &state, limits: options.limits) {
+                        try segment.appendAbortedTransaction(aborted)
+                    }
                 }
+                replay = (state, index + 1)
                 cut = result.truncatedBytes
                 reason = result.reason
                 report.rebuiltSegments.append(segment.baseOffset)
@@ -222,6 +234,20 @@ extension PartitionLog {
             act("installed \(file)")
         }
         try fs.syncDirectory(directory)
+    }
+
+    /// Applies a recovered batch to producer state; returns the aborted transaction it
+    /// completes, as the append path indexes it.
+    static func replayForRecovery(_ batch: RecordBatch, into state: inout ProducerStateManager, limits: DecodingLimits) throws -> AbortedTransaction? {
+        var controlType: ControlRecordType? = nil
+        var coordinatorEpoch: Int32 = -1
+        if batch.header.isControl, let record = try batch.records(limits: limits).first {
+            controlType = try? ControlRecordType(key: record.key)
+            coordinatorEpoch = (try? EndTransactionMarker(value: record.value))?.coordinatorEpoch ?? -1
+        }
+        guard let completed = state.apply(batch.header, controlType: controlType, coordinatorEpoch: coordinatorEpoch), completed.isAborted else { return nil }
+        return AbortedTransaction(producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset,
+                                  lastStableOffset: state.lastStableOffset(after: completed))
     }
 
     /// Producer state at `upTo`: the newest snapshot at or below it, then the batches after it.
