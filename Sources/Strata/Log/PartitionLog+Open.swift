@@ -93,18 +93,25 @@ extension PartitionLog {
             if firstRecovered == nil { firstRecovered = segment.baseOffset }
             let cut: Int
             let reason: String?
+            var state = replay?.nextIndex == index ? replay!.state
+                : try rebuildProducerState(directory: directory, segments: Array(segments[..<index]), upTo: segment.baseOffset, fileSystem: fs, readOnly: true, limits: options.limits)
             if options.readOnly {
-                let valid = try segment.validPrefix()
+                var aborted: [AbortedTransaction] = []
+                let valid = try segment.validPrefix { entry in
+                    if case .batch(let batch) = entry, let transaction = try replayForRecovery(batch, into: &state, limits: options.limits) {
+                        aborted.append(transaction)
+                    }
+                }
                 cut = segment.size - valid.validBytes
                 reason = valid.reason
                 segment.limitReadableSize(to: valid.validBytes)
                 // Recovery would rebuild these indexes, which read-only cannot: they may be older
                 // than the log (a power cut between the `.log` and `.index` fsyncs after a
                 // truncation) with entries that look consistent but point into other batches.
+                // Lookups scan instead, and aborted transactions come from the replay above.
                 segment.ignoresIndexes = true
+                segment.transactionIndex.useInMemory(aborted)
             } else {
-                var state = replay?.nextIndex == index ? replay!.state
-                    : try rebuildProducerState(directory: directory, segments: Array(segments[..<index]), upTo: segment.baseOffset, fileSystem: fs, readOnly: true, limits: options.limits)
                 let result = try segment.recover { entry in
                     guard case .batch(let batch) = entry else { return }
                     if batch.header.partitionLeaderEpoch >= 0 {
@@ -116,11 +123,11 @@ extension PartitionLog {
                         try segment.appendAbortedTransaction(aborted)
                     }
                 }
-                replay = (state, index + 1)
                 cut = result.truncatedBytes
                 reason = result.reason
                 report.rebuiltSegments.append(segment.baseOffset)
             }
+            replay = (state, index + 1)
             if cut > 0 {
                 report.truncatedBytes += cut
                 act("\(options.readOnly ? "would truncate" : "truncated") \(cut) bytes from segment \(segment.baseOffset): \(reason ?? "invalid data")")

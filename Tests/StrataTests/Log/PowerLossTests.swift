@@ -145,7 +145,18 @@ import Testing
             if failures.count >= 8 { break }
             let operation = Int.random(in: 0..<100, using: &rng)
             switch operation {
-            case 0..<55:
+            case 50..<55:
+                // A transaction its coordinator aborted, replicated as a follower appends it.
+                let durable = operation < 53
+                counter += 1
+                let value = "aborted-\(counter)"
+                let first = log.logEndOffset
+                model.started(values: [value], firstOffset: first, at: fs.mutatingCalls)
+                model.transactions[value] = 1_000 + Int64(counter)
+                try log.appendAsFollower(try Self.abortedTransaction(at: first, producerId: 1_000 + Int64(counter), value: value), durability: durable ? .fsynced : .written)
+                model.appended(values: [value], firstOffset: first, durable: durable, at: fs.mutatingCalls)
+                history.append("\(step): aborted transaction at \(first)\(durable ? " fsynced" : "")")
+            case 0..<50:
                 let durable = operation < 30
                 let values = (0..<Int.random(in: 1...4, using: &rng)).map { _ -> String in
                     counter += 1
@@ -202,7 +213,7 @@ import Testing
                 for problem in try PowerLossChecks.recordProblems(log, model: model, calls: crashedAt) {
                     failures.append("seed \(seed) step \(step): power cut (\(cut)) in the workload: \(problem)")
                 }
-                let present = Set(try LogTestSupport.allRecords(log).compactMap(\.value))
+                let present = Set(try PowerLossChecks.dataRecords(log).compactMap(\.value))
                 model.removed(where: { !present.contains($0.value) }, at: crashedAt)
                 history.append("\(step): power cut (\(cut)) and reboot")
             default:
@@ -273,7 +284,7 @@ import Testing
                 do {
                     let reopened = try #require(try reopen(crashed, how: .manager, config: try LogConfig(properties: topic)))
                     var found = try PowerLossChecks.indexProblems(reopened, using: &rng)
-                    let present = Dictionary(try LogTestSupport.allRecords(reopened).map { ($0.offset, $0.value) }, uniquingKeysWith: { a, _ in a })
+                    let present = Dictionary(try PowerLossChecks.dataRecords(reopened).map { ($0.offset, $0.value) }, uniquingKeysWith: { a, _ in a })
                     for record in required where present[record.offset] != .some(record.value) { found.append("acknowledged \(record.value) at \(record.offset) lost") }
                     found += try check(reopened)
                     found += PowerLossChecks.writeProblems(reopened, value: "probe")
@@ -402,14 +413,14 @@ import Testing
     }
 
     /// A transactional batch and its abort marker, as a follower appends them (offsets assigned).
-    static func abortedTransaction(at offset: Int64, producerId: Int64) throws -> ByteBuffer {
+    static func abortedTransaction(at offset: Int64, producerId: Int64, value: String? = nil) throws -> ByteBuffer {
         var data = RecordBatchBuilder.Configuration(baseOffset: offset)
         data.producerId = producerId
         data.producerEpoch = 0
         data.baseSequence = 0
         data.isTransactional = true
         var builder = RecordBatchBuilder(data)
-        try builder.append(timestamp: 1_700_000_000_000, key: ByteBuffer(string: "k"), value: ByteBuffer(string: "aborted-\(offset)"))
+        try builder.append(timestamp: 1_700_000_000_000, key: ByteBuffer(string: "k"), value: ByteBuffer(string: value ?? "aborted-\(offset)"))
         var marker = data
         marker.baseOffset = offset + 1
         marker.baseSequence = -1
@@ -447,5 +458,23 @@ import Testing
             })
         #expect(problems.isEmpty, "\(problems.prefix(3))")
         #expect(cuts > 10)
+    }
+
+    /// A read-only open of a directory that needs recovery rebuilds aborted transactions in
+    /// memory: the `.txnindex` it would rewrite may be missing or stale (found: read_committed
+    /// fetches of the read-only view returned the aborted records as committed).
+    @Test func readOnlyOpenReplaysAbortedTransactions() throws {
+        let disk = SimulatedFileSystem()
+        try disk.createDirectory(Self.dataDirectory)
+        let manager = try LogManager.open(directory: Self.dataDirectory, options: Self.options(disk))
+        let log = try manager.createPartition(Self.topicPartition)
+        try log.appendAsLeader(try LogTestSupport.batch(["before"]), durability: .fsynced)
+        try log.appendAsFollower(try Self.abortedTransaction(at: 1, producerId: 9), durability: .fsynced)
+        disk.crash(.dropUnsynced)  // the new .txnindex's directory entry was never synced
+        var readOnly = Self.options(disk)
+        readOnly.readOnly = true
+        let viewed = try PartitionLog.open(directory: Self.partitionDirectory, options: readOnly)
+        let fetch = try viewed.read(from: 0, maxBytes: 1 << 20, isolation: .committed)
+        #expect(fetch.abortedTransactions.map(\.producerId) == [9])
     }
 }
