@@ -111,13 +111,22 @@ extension PartitionLog {
             _logEndOffset = entry.lastOffset + 1
             if _autoAdvance { _highWatermark = _logEndOffset }
         }
-        if let indexingError { throw indexingError }
         if let completed, completed.isAborted {
             let transaction = AbortedTransaction(
                 producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset,
                 lastStableOffset: producerState.lastStableOffset(after: completed))
-            try segment.appendAbortedTransaction(transaction)
+            do {
+                try segment.appendAbortedTransaction(transaction)
+            } catch {
+                // The marker is in the log and published but its abort is not indexed:
+                // read_committed fetches would return the aborted records as committed, and a
+                // later flush and clean close would let the next start trust the index. Stop
+                // until the log is opened again; recovery rebuilds the index (KAFKA-7866).
+                stateLock.withLock { _storageFailure = "the abort marker at offset \(transaction.lastOffset) could not be indexed: \(error)" }
+                throw error
+            }
         }
+        if let indexingError { throw indexingError }
         unflushedMessages += records
         if durability == .fsynced || unflushedMessages >= config.flushMessages || now - lastFlushTime >= config.flushMs {
             try flushLocked(upTo: logEndOffset, now: now)
@@ -168,6 +177,7 @@ extension PartitionLog {
     /// - Throws: `StrataIOError`.
     public func flush(upTo offset: Int64? = nil) throws {
         guard !isReadOnly else { return }
+        try ensureNotFailed()
         try writeLock.withLock { try flushLocked(upTo: offset ?? logEndOffset, now: clock()) }
     }
 
@@ -187,6 +197,7 @@ extension PartitionLog {
     /// Flushes when `flush.ms` has passed since the last flush (for a periodic task).
     public func flushIfDue() throws {
         guard !isReadOnly else { return }
+        try ensureNotFailed()
         try writeLock.withLock {
             let now = clock()
             if unflushedMessages > 0 && now - lastFlushTime >= config.flushMs { try flushLocked(upTo: logEndOffset, now: now) }

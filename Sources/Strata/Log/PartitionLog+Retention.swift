@@ -98,6 +98,8 @@ extension PartitionLog {
     /// - Throws: `StrataIOError`.
     public func close() throws {
         guard !isReadOnly else { return }
+        // After a storage failure the files must not be declared clean (recovery rebuilds them).
+        try ensureNotFailed()
         try writeLock.withLock {
             try flushLocked(upTo: logEndOffset, now: clock())
             let current = stateLock.withLock { segments }

@@ -48,6 +48,17 @@ import Testing
             model.appended(values: values, firstOffset: result.firstOffset, durable: durable, at: step)
         }
 
+        func appendAbortedTransaction() throws {
+            let log = try #require(log)
+            counter += 1
+            let value = "aborted-\(counter)"
+            let first = log.logEndOffset
+            model.started(values: [value], firstOffset: first, at: step)
+            model.transactions[value] = 500 + Int64(counter)
+            try log.appendAsFollower(try PowerLossTests.abortedTransaction(at: first, producerId: 500 + Int64(counter), value: value), durability: .fsynced)
+            model.appended(values: [value], firstOffset: first, durable: true, at: step)
+        }
+
         func openManager() throws {
             let manager = try LogManager.open(directory: dataDirectory, options: options(disk))
             self.manager = manager
@@ -66,6 +77,7 @@ import Testing
     static var script: [(name: String, run: (Run) throws -> Void)] {
         var steps: [(String, (Run) throws -> Void)] = [("open", { try $0.openManager() })]
         for _ in 0..<6 { steps.append(("append fsynced", { try $0.append(durable: true) })) }
+        steps.append(("aborted transaction", { try $0.appendAbortedTransaction() }))
         for _ in 0..<3 { steps.append(("append", { try $0.append(durable: false) })) }
         steps.append(("flush", { run in
             let live = Set(run.model.live.map(\.value))
@@ -93,6 +105,7 @@ import Testing
         for _ in 0..<2 { steps.append(("append fsynced", { try $0.append(durable: true) })) }
         steps.append(("close", { try $0.closeManager() }))
         steps.append(("reopen", { try $0.openManager() }))
+        steps.append(("aborted transaction", { try $0.appendAbortedTransaction() }))
         for _ in 0..<2 { steps.append(("append fsynced", { try $0.append(durable: true) })) }
         steps.append(("close", { try $0.closeManager() }))
         return steps
@@ -304,6 +317,32 @@ extension FaultInjectionTests {
         try #require(second.partition(Self.topicPartition)).appendAsLeader(try LogTestSupport.batch(["b"]))
         disk.crash(.dropUnsynced)
         #expect(!CleanShutdownMarker(logDirectory: Self.dataDirectory, fileSystem: disk).exists())
+    }
+
+    /// An abort marker that reached the log but not the `.txnindex` (its creation or write
+    /// failed) must not be served as committed data nor declared clean: the log refuses
+    /// further work until it is opened again, and recovery rebuilds the index (found: the
+    /// engine went on, read_committed fetches returned the aborted record as committed, and a
+    /// clean close made the loss permanent).
+    @Test func anUnindexedAbortStopsTheLogUntilItIsReopened() throws {
+        let disk = SimulatedFileSystem()
+        try disk.createDirectory(Self.dataDirectory)
+        let directory = Self.dataDirectory + "/f-0"
+        let log = try PartitionLog.open(directory: directory, options: Self.options(disk))
+        try log.appendAsLeader(try LogTestSupport.batch(["before"]), durability: .fsynced)
+        disk.setFaults { call, path in call == .open && path.hasSuffix(".txnindex") ? .error(5) : nil }
+        let error = try #require(throws: StrataIOError.self) { try log.appendAsFollower(try PowerLossTests.abortedTransaction(at: 1, producerId: 9), durability: .fsynced) }
+        #expect(error.errno == 5 && error.path.hasSuffix(".txnindex"))
+        disk.setFaults(nil)
+        for attempt in [{ _ = try log.read(from: 0, maxBytes: 1 << 20, isolation: .committed) }, { try log.appendAsLeader(try LogTestSupport.batch(["after"])) }, { try log.flush() }, { try log.close() }] {
+            let refusal = try #require(throws: AppendError.self) { try attempt() }
+            #expect(refusal.code == .storageFailed)
+        }
+        var unclean = Self.options(disk)
+        unclean.cleanShutdown = false
+        let reopened = try PartitionLog.open(directory: directory, options: unclean)
+        #expect(try reopened.read(from: 0, maxBytes: 1 << 20, isolation: .committed).abortedTransactions.map(\.producerId) == [9])
+        try reopened.appendAsLeader(try LogTestSupport.batch(["after"]), durability: .fsynced)
     }
 }
 

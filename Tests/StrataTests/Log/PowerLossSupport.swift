@@ -268,8 +268,14 @@ enum PowerLossChecks {
         }
         // An acknowledged abort is still known to read_committed fetches (below the last
         // stable offset: a transaction left open by an earlier cut holds that back).
+        // So is any abort whose marker is in the log, acknowledged or not.
         let stable = log.lastStableOffset
-        for record in model.required(at: calls) where record.offset < stable {
+        let markers = try controlOffsets(log)
+        let presentWritten = present.compactMap { record in record.value.flatMap { model.indexByValue[$0] }.map { model.written[$0] } }
+        let withMarkers = presentWritten.filter { markers.contains($0.offset + 1) && $0.offset == $0.batch.lowerBound }
+        let required = model.required(at: calls)
+        var checked: Set<String> = []
+        for record in required + withMarkers where record.offset < stable && checked.insert(record.value).inserted {
             guard let producerId = model.transactions[record.value] else { continue }
             let aborted = try log.read(from: record.offset, maxBytes: 1 << 16, isolation: .committed).abortedTransactions
             if !aborted.contains(where: { $0.producerId == producerId && $0.firstOffset == record.offset }) {
@@ -277,6 +283,21 @@ enum PowerLossChecks {
             }
         }
         return problems
+    }
+
+    /// The offsets of the control batches (transaction markers) in the log.
+    static func controlOffsets(_ log: PartitionLog) throws -> Set<Int64> {
+        var result: Set<Int64> = []
+        var offset = log.logStartOffset
+        while offset < log.logEndOffset {
+            let fetch = try log.read(from: offset, maxBytes: 64 * 1024, isolation: .logEnd)
+            guard !fetch.entries.isEmpty else { break }
+            for entry in fetch.entries {
+                if case .batch(let batch) = entry, batch.header.isControl { result.insert(batch.header.baseOffset) }
+                offset = entry.lastOffset + 1
+            }
+        }
+        return result
     }
 
     /// The data records of the log (control batches skipped), in order.
