@@ -29,6 +29,8 @@ public final class TransactionIndex {
     private var fileSize = 0
     private var lastOffset: Int64?
     private var isClosed = false
+    /// Entries rebuilt in memory, read instead of the file (see ``useInMemory(_:)``).
+    private var inMemoryEntries: [AbortedTransaction]?
 
     /// Entries in the file (trailing partial bytes excluded).
     public var entryCount: Int { fileSize / AbortedTransaction.size }
@@ -111,6 +113,12 @@ public final class TransactionIndex {
     ///   `StrataIOError` when reading fails; whatever `body` throws.
     private func forEach(_ body: (AbortedTransaction, Int) throws -> Bool) throws {
         try checkUsable("read", writing: false)
+        if let inMemoryEntries {
+            for (index, transaction) in inMemoryEntries.enumerated() {
+                guard try body(transaction, index * AbortedTransaction.size) else { return }
+            }
+            return
+        }
         guard let file else { return }
         let total = entryCount
         var first = 0
@@ -134,6 +142,12 @@ public final class TransactionIndex {
             }
             first += count
         }
+    }
+
+    /// Reads `entries` instead of the file from now on: a read-only open recovering a segment
+    /// rebuilds its aborted transactions in memory, as it may not rewrite the file.
+    public func useInMemory(_ entries: [AbortedTransaction]) {
+        inMemoryEntries = entries
     }
 
     /// Every entry, in file order.

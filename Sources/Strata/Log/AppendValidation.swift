@@ -20,6 +20,10 @@ public struct AppendError: Error, Sendable, Hashable, CustomStringConvertible {
         case producerState
         /// The log is open read-only.
         case readOnly
+        /// An earlier I/O error left the log's files out of step with what it published (an
+        /// abort marker written but not indexed); the log must be opened again, which
+        /// rebuilds them.
+        case storageFailed
     }
 
     /// The kind of refusal.

@@ -46,8 +46,10 @@ public final class LogManager: @unchecked Sendable {
         }
         let marker = CleanShutdownMarker(logDirectory: directory, fileSystem: fs)
         let clean = marker.exists()
-        if clean && !options.readOnly {
-            // Removed at once: a crash while loading must count as unclean (KAFKA-10471).
+        if !options.readOnly {
+            // Removed at once: a crash while loading must count as unclean (KAFKA-10471). Also
+            // when it looks absent: a removal whose directory sync failed before could still
+            // be undone by a power cut, bringing the marker back over data written since.
             try marker.remove()
         }
         let recoveryPoints = (try? OffsetCheckpointFile(logDirectory: directory, kind: .recoveryPoint, fileSystem: fs).read()) ?? [:]

@@ -86,7 +86,16 @@ extension PartitionLog {
     /// Writes one placed entry to the active segment, then publishes the new end offset and
     /// updates producer state (called with the write lock held).
     func write(_ entry: LogEntry, to segment: LogSegment, durability: AppendDurability, now: Int64) throws {
-        try segment.append(entry)
+        let sizeBefore = segment.size
+        var indexingError: (any Error)? = nil
+        do {
+            try segment.append(entry)
+        } catch where segment.size > sizeBefore {
+            // The entry is in the `.log` though indexing it failed: publish it before reporting
+            // the error, or the next append would reuse its offsets (spec 11.9, KAFKA-7866).
+            // A missing sparse index entry only makes lookups scan a little further.
+            indexingError = error
+        }
         var aborted: AbortedTransaction? = nil
         if case .batch(let batch) = entry {
             aborted = producerState.abortedTransaction(for: try producerState.apply(batch, limits: limits))
@@ -96,7 +105,19 @@ extension PartitionLog {
             _logEndOffset = entry.lastOffset + 1
             if _autoAdvance { _highWatermark = _logEndOffset }
         }
-        if let aborted { try segment.appendAbortedTransaction(aborted) }
+        if let aborted {
+            do {
+                try segment.appendAbortedTransaction(aborted)
+            } catch {
+                // The marker is in the log and published but its abort is not indexed:
+                // read_committed fetches would return the aborted records as committed, and a
+                // later flush and clean close would let the next start trust the index. Stop
+                // until the log is opened again; recovery rebuilds the index (KAFKA-7866).
+                stateLock.withLock { _storageFailure = "the abort marker at offset \(aborted.lastOffset) could not be indexed: \(error)" }
+                throw error
+            }
+        }
+        if let indexingError { throw indexingError }
         unflushedMessages += records
         if durability == .fsynced || unflushedMessages >= config.flushMessages || now - lastFlushTime >= config.flushMs {
             try flushLocked(upTo: logEndOffset, now: now)
@@ -123,7 +144,14 @@ extension PartitionLog {
         if old.size == 0 && old.baseOffset == baseOffset { return }
         // An empty active segment below the new base is replaced (Kafka deletes and recreates it).
         let replacesEmpty = old.size == 0
-        if !replacesEmpty { try old.onBecomeInactive() }
+        if !replacesEmpty {
+            try old.onBecomeInactive()
+            // Durable before a segment follows it: a segment that is not the last may be trusted
+            // without recovery (a checkpointed recovery point can be past it, even one written
+            // before a truncation), so its data, final time index entry and trimmed indexes
+            // must all be on disk before the new segment can appear after it.
+            try old.flush()
+        }
         let segment = try LogSegment.create(directory: directory, baseOffset: baseOffset, config: config, fileSystem: fileSystem, limits: limits, now: now)
         // Readers see the old list or the new one, never a log without an active segment.
         stateLock.withLock {
@@ -143,6 +171,7 @@ extension PartitionLog {
     /// - Throws: `StrataIOError`.
     public func flush(upTo offset: Int64? = nil) throws {
         guard !isReadOnly else { return }
+        try ensureNotFailed()
         try writeLock.withLock { try flushLocked(upTo: offset ?? logEndOffset, now: clock()) }
     }
 
@@ -162,6 +191,7 @@ extension PartitionLog {
     /// Flushes when `flush.ms` has passed since the last flush (for a periodic task).
     public func flushIfDue() throws {
         guard !isReadOnly else { return }
+        try ensureNotFailed()
         try writeLock.withLock {
             let now = clock()
             if unflushedMessages > 0 && now - lastFlushTime >= config.flushMs { try flushLocked(upTo: logEndOffset, now: now) }

@@ -77,10 +77,11 @@ extension PartitionLog {
         // Recovery: unflushed segments after an unclean shutdown, and segments missing indexes.
         let recoveryPoint = options.recoveryPoint ?? 0
         let epochCache = try LeaderEpochCache(partitionDirectory: directory, fileSystem: fs)
-        // Producer state carried through the segments being recovered, to rebuild `.txnindex`.
-        var recoveryState: ProducerStateManager? = nil
-        var lastRecovered = -2
         var index = 0
+        var firstRecovered: Int64? = nil
+        // Producer state while recovering, to rebuild each segment's aborted-transaction index
+        // (recovery empties it): valid at the start of segment `nextIndex`.
+        var replay: (state: ProducerStateManager, nextIndex: Int)? = nil
         while index < segments.count {
             let segment = segments[index]
             let next = index + 1 < segments.count ? segments[index + 1].baseOffset : Int64.max
@@ -89,27 +90,37 @@ extension PartitionLog {
                 index += 1
                 continue
             }
+            if firstRecovered == nil { firstRecovered = segment.baseOffset }
             let cut: Int
             let reason: String?
             var setAside: String? = nil
+            var state = replay?.nextIndex == index ? replay!.state
+                : try rebuildProducerState(directory: directory, segments: Array(segments[..<index]), upTo: segment.baseOffset, fileSystem: fs, readOnly: true, limits: options.limits)
             if options.readOnly {
-                let valid = try segment.validPrefix()
+                var aborted: [AbortedTransaction] = []
+                let valid = try segment.validPrefix { entry in
+                    if case .batch(let batch) = entry, let transaction = try replayForRecovery(batch, into: &state, limits: options.limits) {
+                        aborted.append(transaction)
+                    }
+                }
                 cut = segment.size - valid.validBytes
                 reason = valid.reason
                 segment.limitReadableSize(to: valid.validBytes)
-                if !(try segment.indexesAreConsistent()) { segment.ignoresIndexes = true }
+                // Recovery would rebuild these indexes, which read-only cannot: they may be older
+                // than the log (a power cut between the `.log` and `.index` fsyncs after a
+                // truncation) with entries that look consistent but point into other batches.
+                // Lookups scan instead, and aborted transactions come from the replay above.
+                segment.ignoresIndexes = true
+                segment.transactionIndex.useInMemory(aborted)
             } else {
-                if recoveryState == nil || lastRecovered != index - 1 {
-                    recoveryState = try rebuildProducerState(directory: directory, segments: Array(segments[..<index]), upTo: segment.baseOffset,
-                                                             fileSystem: fs, readOnly: true, limits: options.limits)
-                }
-                lastRecovered = index
                 let result = try segment.recover { entry in
                     guard case .batch(let batch) = entry else { return }
                     if batch.header.partitionLeaderEpoch >= 0 {
                         try epochCache.assign(epoch: batch.header.partitionLeaderEpoch, startOffset: batch.header.baseOffset)
                     }
-                    if let aborted = recoveryState!.abortedTransaction(for: try recoveryState!.apply(batch, limits: options.limits)) {
+                    // As Kafka's LogSegment.recover: replay into producer state and index the
+                    // transactions it completes as aborted.
+                    if let aborted = try replayForRecovery(batch, into: &state, limits: options.limits) {
                         try segment.appendAbortedTransaction(aborted)
                     }
                 }
@@ -118,6 +129,7 @@ extension PartitionLog {
                 setAside = result.setAsidePath
                 report.rebuiltSegments.append(segment.baseOffset)
             }
+            replay = (state, index + 1)
             if cut > 0 {
                 report.truncatedBytes += cut
                 act("\(options.readOnly ? "would truncate" : "truncated") \(cut) bytes from segment \(segment.baseOffset): \(reason ?? "invalid data")"
@@ -141,7 +153,7 @@ extension PartitionLog {
             index += 1
         }
         if options.readOnly {
-            for segment in segments where !(try segment.indexesAreConsistent()) {
+            for segment in segments where try !segment.ignoresIndexes && !segment.indexesAreConsistent() {
                 segment.ignoresIndexes = true
                 act("index of segment \(segment.baseOffset) is inconsistent; reading it by scanning instead")
             }
@@ -175,15 +187,19 @@ extension PartitionLog {
         // When recovery replayed every batch up to the end, its producer state is the answer;
         // otherwise start from the newest snapshot and replay what follows it.
         let producerState: ProducerStateManager
-        if let recovered = recoveryState, lastRecovered == segments.count - 1, !options.readOnly {
-            producerState = recovered
+        if let recovered = replay, recovered.nextIndex == segments.count, !options.readOnly {
+            producerState = recovered.state
             for offset in try ProducerSnapshotFile.offsets(in: directory, fileSystem: fs) where offset > logEndOffset {
                 try fs.removeFile(directory + "/" + SegmentFileName.prefix(for: offset) + SegmentFileName.snapshotSuffix)
             }
         } else {
             producerState = try rebuildProducerState(directory: directory, segments: segments, upTo: logEndOffset, fileSystem: fs, readOnly: options.readOnly, limits: options.limits)
         }
-        let newRecoveryPoint = options.cleanShutdown ? logEndOffset : min(recoveryPoint, logEndOffset)
+        // After an unclean shutdown nothing in a recovered segment is known to be durable: what
+        // was read may sit only in the page cache (the process died, not the machine), and a
+        // checkpoint written before a truncation can name a recovery point above data written
+        // since. The next flush syncs them again.
+        let newRecoveryPoint = options.cleanShutdown ? logEndOffset : min(recoveryPoint, logEndOffset, firstRecovered ?? logEndOffset)
         let partition = PartitionLog(
             directory: directory, topicPartition: topicPartition, config: config, isReadOnly: options.readOnly, fileSystem: fs,
             clock: options.clock, logger: options.logger, limits: options.limits, segments: segments, logStartOffset: logStartOffset,
@@ -242,6 +258,12 @@ extension PartitionLog {
             act("installed \(file)")
         }
         try fs.syncDirectory(directory)
+    }
+
+    /// Applies a recovered batch to producer state; returns the aborted transaction it
+    /// completes, as the append path indexes it.
+    static func replayForRecovery(_ batch: RecordBatch, into state: inout ProducerStateManager, limits: DecodingLimits) throws -> AbortedTransaction? {
+        state.abortedTransaction(for: try state.apply(batch, limits: limits))
     }
 
     /// Producer state at `upTo`: the newest snapshot at or below it, then the batches after it.

@@ -50,8 +50,10 @@ extension PartitionLog {
     /// isolation allows. The bytes are returned as stored (ready to send as is).
     ///
     /// - Throws: ``OffsetOutOfRangeError`` for an offset below the log start or above the log
-    ///   end; format or I/O errors reading the files.
+    ///   end; ``AppendError`` (`storageFailed`) after an I/O error that requires reopening the
+    ///   log; format or I/O errors reading the files.
     public func read(from offset: Int64, maxBytes: Int, isolation: FetchIsolation = .highWatermark, minOneBatch: Bool = true) throws -> FetchResult {
+        try ensureNotFailed()
         let (segments, start, end, hw) = stateLock.withLock { (self.segments, _logStartOffset, _logEndOffset, _highWatermark) }
         // Sizes are captured under the lock: a concurrent append past them is not read.
         let sizes = stateLock.withLock { segments.map(\.size) }

@@ -98,10 +98,17 @@ extension PartitionLog {
     /// - Throws: `StrataIOError`.
     public func close() throws {
         guard !isReadOnly else { return }
+        // After a storage failure the files must not be declared clean (recovery rebuilds them).
+        try ensureNotFailed()
         try writeLock.withLock {
             try flushLocked(upTo: logEndOffset, now: clock())
             let current = stateLock.withLock { segments }
-            for segment in current { try segment.close(trimming: true) }
+            // The active segment's final time index entry and trimmed indexes must be durable
+            // before a clean-shutdown marker says the log needs no recovery: a trim lost to a
+            // power cut leaves a zero-filled index whose every slot is then taken as an entry.
+            for segment in current { try segment.onBecomeInactive() }
+            try current.last?.flush()
+            for segment in current { try segment.close(trimming: false) }
             try writeProducerSnapshot(at: logEndOffset)
             try removeDueFilesIgnoringDelay()
         }

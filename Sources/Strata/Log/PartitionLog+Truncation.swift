@@ -57,14 +57,19 @@ extension PartitionLog {
 
     func truncateFullyLocked(startingAt offset: Int64) throws {
         let old = stateLock.withLock { segments }
-        // The new segment first, so the log always has one; a segment already at that base
-        // offset is replaced.
+        // On disk, the segments must form a valid log at every point a power cut can hit: the
+        // new, empty segment never appears in front of older segments (a checkpointed recovery
+        // point from before the truncation would let the loader trust them, and the new one,
+        // without recovery). So: the segments above `offset` go first, newest first (a crash
+        // leaves a truncated log); a segment already at `offset` is replaced by the new one;
+        // the segments below it go last, oldest first (a crash leaves a log whose start moved).
+        for segment in old.reversed() where segment.baseOffset > offset { try scheduleDeletion(of: segment) }
         for segment in old where segment.baseOffset == offset {
             try segment.close(trimming: false)
             for file in segment.existingFiles() { try fileSystem.rename(file, to: file + SegmentFileName.deletedSuffix) }
         }
         let fresh = try LogSegment.create(directory: directory, baseOffset: offset, config: config, fileSystem: fileSystem, limits: limits, now: clock())
-        for segment in old where segment.baseOffset != offset { try scheduleDeletion(of: segment) }
+        for segment in old where segment.baseOffset < offset { try scheduleDeletion(of: segment) }
         stateLock.withLock {
             segments = [fresh]
             _logStartOffset = offset

@@ -49,6 +49,9 @@ public final class PartitionLog: @unchecked Sendable {
         set { stateLock.withLock { _autoAdvance = newValue } }
     }
     var _autoAdvance = true
+    /// Set when an I/O error left the files out of step with the published state: every later
+    /// append, flush, close and read fails until the log is opened again.
+    var _storageFailure: String?
 
     init(directory: String, topicPartition: TopicPartition, config: LogConfig, isReadOnly: Bool, fileSystem: any FileSystem,
          clock: @escaping @Sendable () -> Int64, logger: Logger, limits: DecodingLimits, segments: [LogSegment],
@@ -108,6 +111,14 @@ public final class PartitionLog: @unchecked Sendable {
 
     func ensureWritable() throws(AppendError) {
         guard !isReadOnly else { throw AppendError(code: .readOnly, message: "\(directory) is open read-only") }
+        try ensureNotFailed()
+    }
+
+    /// Throws when an earlier I/O error left the files out of step (see ``AppendError/Code/storageFailed``).
+    func ensureNotFailed() throws(AppendError) {
+        if let failure = stateLock.withLock({ _storageFailure }) {
+            throw AppendError(code: .storageFailed, message: "\(directory) must be opened again: \(failure)")
+        }
     }
 
     var activeSegment: LogSegment { stateLock.withLock { segments[segments.count - 1] } }
