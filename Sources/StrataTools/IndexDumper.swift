@@ -32,6 +32,22 @@ extension LogDumper {
         return nil
     }
 
+    /// What both index kinds print before their entries: the sanity check's verdict (and
+    /// nothing else) with `--index-sanity-check`, or that the index is empty. Returns whether
+    /// entries follow.
+    private func entriesToDump(path: String, entryCount: Int, sanityCheck: () throws -> Void) throws -> Bool {
+        if options.indexSanityCheck {
+            try sanityCheck()
+            out.line("\(path) passed sanity check.")
+            return false
+        }
+        if entryCount == 0 {
+            out.line("\(path) is empty.")
+            return false
+        }
+        return true
+    }
+
     /// Dumps an offset index (`.index`): one line per entry, each checked against the log.
     public mutating func dumpOffsetIndex(path: String) {
         out.line("Dumping \(path)")
@@ -40,15 +56,7 @@ extension LogDumper {
             let file = try PosixFileSystem().open(path, mode: .readOnly)
             defer { file.close() }
             let index = try OffsetIndex(file: file, baseOffset: base, maxIndexSize: max(try file.size(), 8), isNew: false)
-            if options.indexSanityCheck {
-                try index.sanityCheck()
-                out.line("\(path) passed sanity check.")
-                return
-            }
-            if index.entryCount == 0 {
-                out.line("\(path) is empty.")
-                return
-            }
+            guard try entriesToDump(path: path, entryCount: index.entryCount, sanityCheck: index.sanityCheck) else { return }
             var mismatches: [(index: Int64, log: Int64)] = []
             for i in 0..<index.entryCount {
                 let entry = try index.entry(at: i)
@@ -72,15 +80,7 @@ extension LogDumper {
             let file = try PosixFileSystem().open(path, mode: .readOnly)
             defer { file.close() }
             let index = try TimeIndex(file: file, baseOffset: base, maxIndexSize: max(try file.size(), 12), isNew: false)
-            if options.indexSanityCheck {
-                try index.sanityCheck()
-                out.line("\(path) passed sanity check.")
-                return
-            }
-            if index.entryCount == 0 {
-                out.line("\(path) is empty.")
-                return
-            }
+            guard try entriesToDump(path: path, entryCount: index.entryCount, sanityCheck: index.sanityCheck) else { return }
             let offsetIndexPath = String(path.dropLast(SegmentFileName.timeIndexSuffix.count)) + SegmentFileName.indexSuffix
             let offsetIndexFile = try? PosixFileSystem().open(offsetIndexPath, mode: .readOnly)
             defer { offsetIndexFile?.close() }

@@ -1,0 +1,60 @@
+import Foundation
+import NIOCore
+import Testing
+@testable import Strata
+@testable import StrataTools
+
+/// strata-dump prints what kafka-dump-log prints, word for word (spec section 7.2).
+@Suite struct LogDumperTests {
+    @Test func theSpecsTwoBatchFileDumpsExactlyAsKafkaDoes() throws {
+        let directory = try makeTemporaryDirectory()
+        let path = directory + "/00000000000000000000.log"
+        try Data(SpecVectorTests.example16 + SpecVectorTests.example17).write(to: URL(fileURLWithPath: path))
+        var options = LogDumper.Options()
+        options.printDataLog = true
+        let out = StringOutput(), err = StringOutput()
+        var dumper = LogDumper(options: options, out: out, err: err)
+        let known = dumper.dump(path: path)
+        #expect(known)
+        dumper.finish()
+        let expected = """
+            Dumping \(path)
+            Log starting offset: 0
+            baseOffset: 0 lastOffset: 1 count: 2 baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: 0 isTransactional: false isControl: false deleteHorizonMs: OptionalLong.empty position: 0 CreateTime: 1700000000005 size: 85 magic: 2 compresscodec: none crc: 1091109999 isvalid: true
+            | offset: 0 CreateTime: 1700000000000 keySize: 2 valueSize: 2 sequence: -1 headerKeys: [] key: k1 payload: v1
+            | offset: 1 CreateTime: 1700000000005 keySize: 2 valueSize: -1 sequence: -1 headerKeys: [h] key: k2
+            baseOffset: 2 lastOffset: 2 count: 1 baseSequence: -1 lastSequence: -1 producerId: 7 producerEpoch: 1 partitionLeaderEpoch: 0 isTransactional: true isControl: true deleteHorizonMs: OptionalLong.empty position: 85 CreateTime: 1700000000010 size: 78 magic: 2 compresscodec: none crc: 2908737791 isvalid: true
+            | offset: 2 CreateTime: 1700000000010 keySize: 4 valueSize: 6 sequence: -1 headerKeys: [] endTxnMarker: COMMIT coordinatorEpoch: 5
+
+            """
+        #expect(out.text == expected)
+        #expect(err.text.isEmpty)
+        #expect(!dumper.hadProblems)
+    }
+
+    @Test func aCorruptTailIsReportedAndTheExitSaysSo() throws {
+        let directory = try makeTemporaryDirectory()
+        let path = directory + "/00000000000000000000.log"
+        try Data(SpecVectorTests.example16 + [UInt8](repeating: 0, count: 40)).write(to: URL(fileURLWithPath: path))
+        let out = StringOutput(), err = StringOutput()
+        var dumper = LogDumper(options: .init(), out: out, err: err)
+        _ = dumper.dump(path: path)
+        dumper.finish()
+        #expect(err.text.contains("record size 0 is smaller than the minimum record overhead (14)"))
+        #expect(err.text.contains("at byte 85"))
+        #expect(dumper.hadProblems)
+    }
+
+    @Test(.enabled(if: SharedTestData.isAvailable, Comment(rawValue: SharedTestData.skipReason)))
+    func multiBatchIndexEntriesAreReportedAsMismatchesAsKafkaDoes() throws {
+        let path = SharedTestData.kafkaReal.appendingPathComponent("invoice-3replicas/kafka-logs/invoice-0/00000000000000060611.index").path
+        var options = LogDumper.Options()
+        options.verifyIndexOnly = true
+        let out = StringOutput(), err = StringOutput()
+        var dumper = LogDumper(options: options, out: out, err: err)
+        _ = dumper.dump(path: path)
+        dumper.finish()
+        #expect(out.text == "Dumping \(path)\n")
+        #expect(err.text.hasPrefix("Mismatches in :\(path)\n  Index offset: 90866, log offset: "))
+    }
+}
