@@ -42,7 +42,7 @@ extension LogDumper {
             return false
         }
         if entryCount == 0 {
-            out.line("\(path) is empty.")
+            textLine("\(path) is empty.")
             return false
         }
         return true
@@ -50,7 +50,7 @@ extension LogDumper {
 
     /// Dumps an offset index (`.index`): one line per entry, each checked against the log.
     public mutating func dumpOffsetIndex(path: String) {
-        out.line("Dumping \(path)")
+        textLine("Dumping \(path)")
         let (logPath, base) = segment(of: path)
         do {
             let file = try PosixFileSystem().open(path, mode: .readOnly)
@@ -64,7 +64,16 @@ extension LogDumper {
                 if i > 0 && entry.offset == base { break }
                 let found = try? firstEntry(in: logPath, from: entry.position, atLeast: nil)
                 if found?.lastOffset != entry.offset { mismatches.append((entry.offset, found?.lastOffset ?? -1)) }
-                if !options.verifyIndexOnly { out.line("offset: \(entry.offset) position: \(entry.position)") }
+                if options.json {
+                    var line = JSONLine()
+                    line.add("type", "index")
+                    line.add("file", path)
+                    line.add("offset", entry.offset)
+                    line.add("position", entry.position)
+                    out.line(line.text)
+                } else if !options.verifyIndexOnly {
+                    out.line("offset: \(entry.offset) position: \(entry.position)")
+                }
             }
             if !mismatches.isEmpty { indexReports.offsetMismatches.append((absolute(path), mismatches)) }
         } catch {
@@ -74,7 +83,7 @@ extension LogDumper {
 
     /// Dumps a time index (`.timeindex`): one line per entry, each checked against the log.
     public mutating func dumpTimeIndex(path: String) {
-        out.line("Dumping \(path)")
+        textLine("Dumping \(path)")
         let (logPath, base) = segment(of: path)
         do {
             let file = try PosixFileSystem().open(path, mode: .readOnly)
@@ -101,7 +110,16 @@ extension LogDumper {
                 }
                 if let previous, previous >= entry.timestamp { outOfOrder.append((entry.timestamp, previous)) }
                 previous = entry.timestamp
-                if !options.verifyIndexOnly { out.line("timestamp: \(entry.timestamp) offset: \(entry.offset)") }
+                if options.json {
+                    var line = JSONLine()
+                    line.add("type", "timeindex")
+                    line.add("file", path)
+                    line.add("timestamp", entry.timestamp)
+                    line.add("offset", entry.offset)
+                    out.line(line.text)
+                } else if !options.verifyIndexOnly {
+                    out.line("timestamp: \(entry.timestamp) offset: \(entry.offset)")
+                }
             }
             if !mismatches.isEmpty { indexReports.timestampMismatches.append((absolute(path), mismatches)) }
             if !outOfOrder.isEmpty { indexReports.outOfOrder.append((absolute(path), outOfOrder)) }
@@ -112,7 +130,7 @@ extension LogDumper {
 
     /// Dumps an aborted-transaction index (`.txnindex`).
     public mutating func dumpTransactionIndex(path: String) {
-        out.line("Dumping \(path)")
+        textLine("Dumping \(path)")
         let (_, base) = segment(of: path)
         do {
             let index = try TransactionIndex(fileSystem: PosixFileSystem(), path: path, baseOffset: base, readOnly: true)
@@ -126,7 +144,7 @@ extension LogDumper {
 
     /// Dumps a producer state snapshot (`.snapshot`).
     public mutating func dumpProducerSnapshot(path: String) {
-        out.line("Dumping \(path)")
+        textLine("Dumping \(path)")
         do {
             for entry in try ProducerSnapshotFile.read(path: path) {
                 let transaction = entry.currentTxnFirstOffset >= 0 ? "OptionalLong[\(entry.currentTxnFirstOffset)]" : "OptionalLong.empty"

@@ -21,6 +21,10 @@ public struct LogDumper {
         public var indexSanityCheck = false
         /// The largest batch read at an index position (`--max-message-size`).
         public var maxMessageSize = 5_242_880
+        /// One JSON object per line instead of kafka-dump-log's text (`--json`).
+        public var json = false
+        /// How payloads appear in JSON output (`--payload-encoding`).
+        public var payloadEncoding = PayloadEncoding.utf8
         /// Decoding limits.
         public var limits = DecodingLimits.default
         /// Creates the defaults.
@@ -46,18 +50,18 @@ public struct LogDumper {
 
     /// Dumps one file given by `path` (printed as given).
     public mutating func dumpLog(path: String) {
-        out.line("Dumping \(path)")
+        textLine("Dumping \(path)")
         let name = (path as NSString).lastPathComponent
         if name.hasSuffix(".checkpoint") {
             let parts = name.dropLast(".checkpoint".count).split(separator: "-")
             if parts.count == 2, let end = Int64(parts[0]), let epoch = Int64(parts[1]) {
-                out.line("Snapshot end offset: \(end), epoch: \(epoch)")
+                textLine("Snapshot end offset: \(end), epoch: \(epoch)")
             } else {
-                out.line("KRaft bootstrap snapshot")
+                textLine("KRaft bootstrap snapshot")
             }
         } else {
             let base = Int64(name.split(separator: ".").first ?? "") ?? 0
-            out.line("Log starting offset: \(base)")
+            textLine("Log starting offset: \(base)")
         }
         var reader: LogFileReader
         do {
@@ -74,10 +78,16 @@ public struct LogDumper {
             do {
                 entry = try reader.next()
             } catch {
-                fail("\(error)")
+                fail("\(error)", file: path, position: reader.position)
+                // Go on past a bad entry whenever its size field still frames it.
+                if options.json, (try? reader.skipEntry()) == true { continue }
                 break
             }
             guard let entry else { break }
+            if options.json {
+                printJSON(entry, file: path, context: context)
+                continue
+            }
             printEntry(entry)
             guard deep else { continue }
             do {
@@ -87,7 +97,7 @@ public struct LogDumper {
             }
         }
         if !gaps.isEmpty { nonConsecutive.append((absolute(path), gaps)) }
-        if options.maxBytes == nil, reader.position < reader.end, reader.stop != nil {
+        if options.maxBytes == nil, reader.position < reader.end, reader.stop != nil, !options.json {
             out.line("Found \(reader.end - reader.position) invalid bytes at the end of \(name)")
         }
     }
@@ -116,13 +126,27 @@ public struct LogDumper {
         nonConsecutive = []
     }
 
+    /// A line of kafka-dump-log's text, left out of JSON output.
+    func textLine(_ text: String) {
+        if !options.json { out.line(text) }
+    }
+
     func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    mutating func fail(_ message: String) {
+    mutating func fail(_ message: String, file: String? = nil, position: Int? = nil) {
         hadProblems = true
-        err.line(message)
+        guard options.json else {
+            err.line(message)
+            return
+        }
+        var line = JSONLine()
+        line.add("type", "error")
+        line.add("file", file)
+        line.add("position", position)
+        line.add("message", message)
+        out.line(line.text)
     }
 
     private func printEntry(_ entry: LogEntry) {

@@ -37,11 +37,20 @@ struct StrataDump: ParsableCommand {
     @Option(name: .customLong("max-message-size"), help: "The largest batch read at an index position.")
     var maxMessageSize: Int = 5_242_880
 
+    @Flag(name: .customLong("json"), help: "One JSON object per line (NDJSON) instead of kafka-dump-log's text.")
+    var json = false
+
+    @Option(name: .customLong("payload-encoding"), help: "How keys and values appear in JSON: utf8, base64 or hex.")
+    var payloadEncoding: String = "utf8"
+
     mutating func validate() throws {
         if files.isEmpty && (fileList ?? "").isEmpty {
             throw ValidationError("give files to dump, as arguments or with --files")
         }
         if let maxBytes, maxBytes < 0 { throw ValidationError("--max-bytes must not be negative") }
+        guard PayloadEncoding(rawValue: payloadEncoding) != nil else {
+            throw ValidationError("--payload-encoding must be utf8, base64 or hex")
+        }
     }
 
     /// Files as given, with each directory replaced by its files in offset order (segment
@@ -71,6 +80,8 @@ struct StrataDump: ParsableCommand {
         options.verifyIndexOnly = verifyIndexOnly
         options.indexSanityCheck = indexSanityCheck
         options.maxMessageSize = maxMessageSize
+        options.json = json
+        options.payloadEncoding = PayloadEncoding(rawValue: payloadEncoding) ?? .utf8
         let out = StandardStream.output()
         let err = StandardStream.error()
         var dumper = LogDumper(options: options, out: out, err: err)

@@ -58,3 +58,32 @@ import Testing
         #expect(err.text.hasPrefix("Mismatches in :\(path)\n  Index offset: 90866, log offset: "))
     }
 }
+
+/// The `--json` contract: one object per line, fields as documented.
+@Suite struct LogDumperJSONTests {
+    @Test func batchesAndRecordsAsNDJSON() throws {
+        let directory = try makeTemporaryDirectory()
+        let path = directory + "/00000000000000000000.log"
+        try Data(SpecVectorTests.example16 + SpecVectorTests.example17 + [0, 0, 0]).write(to: URL(fileURLWithPath: path))
+        var options = LogDumper.Options()
+        options.json = true
+        options.printDataLog = true
+        options.payloadEncoding = .hex
+        let out = StringOutput(), err = StringOutput()
+        var dumper = LogDumper(options: options, out: out, err: err)
+        _ = dumper.dump(path: path)
+        dumper.finish()
+        let lines = out.text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(first["type"] as? String == "batch" && first["size"] as? Int == 85 && first["crc"] as? Int == 1_091_109_999)
+        #expect(first["crcValid"] as? Bool == true && first["compression"] as? String == "none" && first["deleteHorizonMs"] is NSNull)
+        let records = first["records"] as! [[String: Any]]
+        #expect(records.count == 2)
+        #expect(records[0]["key"] as? String == "6b31" && records[0]["value"] as? String == "7631")
+        #expect(records[1]["value"] is NSNull && (records[1]["headers"] as! [[String: Any]])[0]["value"] as? String == "78")
+        let second = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as! [String: Any]
+        #expect(((second["records"] as! [[String: Any]])[0]["controlType"] as? String) == "COMMIT")
+        #expect(err.text.isEmpty)
+    }
+}
