@@ -2,7 +2,8 @@
 SWIFT ?= swift
 DEMO_DIR ?= strata-data
 
-.PHONY: all deps build demo test test-swift crosscheck bench clean
+.PHONY: all deps build demo test test-swift crosscheck fuzz fuzz-smoke bench clean
+FUZZ_SECONDS ?= 60
 
 all: build
 
@@ -22,8 +23,9 @@ demo: deps
 	.build/debug/strata-dump --deep-iteration --print-data-log $(DEMO_DIR)/orders-0/00000000000000000000.log
 	.build/debug/strata-dump $(DEMO_DIR)/orders-0/00000000000000000000.index $(DEMO_DIR)/orders-0/00000000000000000000.timeindex
 
-# Unit, property and interop tests, then kafka-python decoding what Strata encodes.
-test: deps test-swift crosscheck
+# Unit, property and interop tests, kafka-python decoding what Strata encodes, and every
+# fuzz target for a few seconds (a regression is caught by the change that makes it).
+test: deps test-swift crosscheck fuzz-smoke
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -44,6 +46,13 @@ crosscheck:
 
 # Throughput next to memcpy, the raw codec libraries and raw file I/O (tools/bench/README.md);
 # e.g. make bench BENCH_ARGS=--quick
+# Every libFuzzer target for FUZZ_SECONDS each; findings go to fuzz/FailCases/.
+fuzz: deps
+	tools/fuzz-run $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	tools/fuzz-run 8
+
 bench: deps
 	cd tools/bench && $(SWIFT) run -c release strata-bench $(BENCH_ARGS)
 

@@ -5,6 +5,7 @@ let package = Package(
     name: "Strata",
     products: [
         .library(name: "Strata", targets: ["Strata"]),
+        .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
     ],
     dependencies: [
