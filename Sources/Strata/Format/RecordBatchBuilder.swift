@@ -2,7 +2,7 @@ import NIOCore
 
 /// Builds one v2 record batch: append records, then ``build(context:)`` the encoded bytes.
 ///
-/// The header is written with placeholders, the records after it (compressed as a whole
+/// The header is written first with zero length and CRC, the records after it (compressed as a whole
 /// when a codec is chosen), then the length and CRC-32C are patched in. The estimate
 /// ``estimatedSizeInBytes`` lets a producer respect a maximum batch size before encoding.
 public struct RecordBatchBuilder {
