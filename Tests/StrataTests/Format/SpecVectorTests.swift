@@ -150,5 +150,15 @@ import Testing
         try batch.validate()
         let values = try batch.records().map { String(buffer: $0.value!) }
         #expect(values == ["v1"])
+
+        let directory = try makeTemporaryDirectory() + "/strata-data"
+        let manager = try LogManager.open(directory: directory)
+        let log = try manager.createPartition(TopicPartition(topic: "orders", partition: 0))
+        let appended = try log.appendAsLeader(bytes, durability: .fsynced)
+        let fetch = try log.read(from: appended.firstOffset, maxBytes: 1 << 20, isolation: .committed)
+        #expect(fetch.entries.count == 1 && log.logEndOffset == 1)
+        try manager.close()
+        var reader = try LogFileReader(path: directory + "/orders-0/00000000000000000000.log")
+        #expect(try reader.next()?.lastOffset == 0)
     }
 }
