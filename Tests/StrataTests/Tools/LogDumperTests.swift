@@ -87,3 +87,34 @@ import Testing
         #expect(err.text.isEmpty)
     }
 }
+
+/// strata-dump over every real broker file: one line per batch and per record, no problems
+/// reported, and the Redpanda files refused.
+@Suite(.enabled(if: SharedTestData.isAvailable, Comment(rawValue: SharedTestData.skipReason)))
+struct LogDumperRealFileTests {
+    @Test(arguments: RealBrokerFileTests.expectations())
+    func everyRealFileDumpsItsBatchesAndRecords(file: String, expected: RealBrokerFileTests.Expected) throws {
+        let path = SharedTestData.kafkaReal.appendingPathComponent(file).path
+        var options = LogDumper.Options()
+        options.deepIteration = true
+        let out = StringOutput(), err = StringOutput()
+        var dumper = LogDumper(options: options, out: out, err: err)
+        let known = dumper.dump(path: path)
+        dumper.finish()
+        #expect(known)
+        let lines = out.text.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("baseOffset: ") || $0.hasPrefix("offset: ") }.count == expected.batches)
+        #expect(lines.filter { $0.hasPrefix("| offset: ") }.count == expected.records)
+        #expect(!lines.contains { $0.hasSuffix("isvalid: false") })
+        #expect(!dumper.hadProblems, "\(err.text.prefix(300))")
+    }
+
+    @Test func redpandaFilesAreReportedNotDumped() throws {
+        let out = StringOutput(), err = StringOutput()
+        var dumper = LogDumper(options: .init(), out: out, err: err)
+        dumper.dumpLog(path: SharedTestData.kafkaReal.appendingPathComponent("redpanda-native/3676-7429-77-1-v1.log.1").path)
+        dumper.finish()
+        #expect(dumper.hadProblems)
+        #expect(err.text.contains("smaller than the minimum record overhead"))
+    }
+}
