@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Strata", targets: ["Strata"]),
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
+        .library(name: "StrataTopics", targets: ["StrataTopics"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
     ],
     dependencies: [
@@ -40,6 +41,9 @@ let package = Package(
             name: "StrataSimulation",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
+            name: "StrataTopics",
+            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
             name: "StrataTools",
             dependencies: [
                 "Strata",
@@ -63,6 +67,9 @@ let package = Package(
             name: "strata-crash-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crash-writer"),
+        .testTarget(
+            name: "StrataTopicsTests",
+            dependencies: ["StrataTopics"]),
         .testTarget(
             name: "StrataTests",
             dependencies: ["Strata", "StrataTools", "StrataSimulation", .product(name: "NIOCore", package: "swift-nio")],
