@@ -7,6 +7,8 @@ import Testing
         ("21", Int32(-973_932_308)), ("foobar", -790_332_482), ("a-little-bit-long-string", -985_981_536),
         ("a-little-bit-longer-string", -1_486_304_829), ("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
         ("abc", 479_470_107),
+        // Two more from kafka-python's murmur2 (an independent implementation): empty, and a tail of 1.
+        ("", 275_646_681), (String(repeating: "x", count: 37), -278_642_013),
     ] as [(String, Int32)])
     func matchesKafka(key: String, expected: Int32) {
         #expect(Murmur2.hash(Array(key.utf8)) == expected)
