@@ -28,9 +28,9 @@ public final class LogSegment: @unchecked Sendable {
     /// readers look offsets up. Held only around index and bookkeeping work, never around
     /// reads or writes of the `.log` itself.
     let lock = NIOLock()
-    private var _size: Int
-    private var bytesSinceLastIndexEntry = 0
-    private var _maxTimestampSoFar: (timestamp: Int64, offset: Int64)
+    var _size: Int
+    var bytesSinceLastIndexEntry = 0
+    var _maxTimestampSoFar: (timestamp: Int64, offset: Int64)
     /// Bytes in the `.log`.
     public var size: Int { lock.withLock { _size } }
     /// The largest batch max timestamp seen and the last offset of the first batch reaching it.
@@ -38,7 +38,7 @@ public final class LogSegment: @unchecked Sendable {
     /// The max timestamp of the first batch (drives time-based rolling). Set when a batch is
     /// written at position 0; nil for a segment opened with data until ``shouldRoll(appendSize:appendMaxTimestamp:appendLastOffset:config:now:)``
     /// reads it from the `.log` (Kafka's `loadFirstBatchTimestamp`).
-    public private(set) var rollingBasedTimestamp: Int64?
+    public internal(set) var rollingBasedTimestamp: Int64?
     /// Set when the indexes cannot be trusted (read-only open of damaged files): lookups scan
     /// from the start of the segment instead.
     public var ignoresIndexes = false
@@ -149,7 +149,7 @@ public final class LogSegment: @unchecked Sendable {
 
     /// Updates the max timestamp and the indexes for an entry stored at `position` (with the
     /// lock held).
-    private func index(_ entry: LogEntry, at position: Int) throws {
+    func index(_ entry: LogEntry, at position: Int) throws {
         let timestamp = entry.maxTimestamp
         if position == 0 { rollingBasedTimestamp = timestamp }
         if timestamp > _maxTimestampSoFar.timestamp { _maxTimestampSoFar = (timestamp, entry.lastOffset) }
@@ -169,276 +169,6 @@ public final class LogSegment: @unchecked Sendable {
     /// Aborted transactions of this segment overlapping [fetchOffset, upperBound).
     public func collectAbortedTransactions(fetchOffset: Int64, upperBoundOffset: Int64) throws -> (transactions: [AbortedTransaction], isComplete: Bool) {
         try lock.withLock { try transactionIndex.collectAbortedTransactions(fetchOffset: fetchOffset, upperBoundOffset: upperBoundOffset) }
-    }
-
-    // MARK: - Reading
-
-    /// Entries of the segment from `position`, up to `end`.
-    func entries(from position: Int = 0, end: Int? = nil, windowSize: Int = 1 << 20) throws -> LogFileReader {
-        try LogFileReader(file: log, from: position, end: end ?? size, limits: limits, windowSize: windowSize)
-    }
-
-    /// The position of the offset index's floor entry for `offset` (0 below the first entry).
-    func floorPosition(of offset: Int64) throws -> Int {
-        try lock.withLock { try offsetIndex.lookup(offset) }.position
-    }
-
-    /// The first entry whose last offset ≥ `offset`, starting from the offset index's floor
-    /// entry (and no earlier than `startingPosition`); nil when none is in the segment.
-    ///
-    /// - Complexity: O(log n) index reads, then a scan of at most about `index.interval.bytes`.
-    public func translateOffset(_ offset: Int64, startingPosition: Int = 0, end: Int? = nil) throws -> (position: Int, entry: LogEntry)? {
-        let floor = ignoresIndexes ? 0 : try floorPosition(of: offset)
-        var reader = try entries(from: max(floor, startingPosition), end: end, windowSize: 64 * 1024)
-        while let entry = try reader.next() {
-            if entry.lastOffset >= offset { return (entry.position, entry) }
-        }
-        return nil
-    }
-
-    /// Whole entries starting with the one that holds `offset`, at most `maxBytes` of them
-    /// (at least one when `minOneBatch`), not past `maxPosition`. The bytes are the stored
-    /// bytes, untouched. Nil when the segment has nothing at or above `offset`.
-    public func read(from offset: Int64, maxBytes: Int, maxPosition: Int? = nil, minOneBatch: Bool = true) throws -> SegmentReadResult? {
-        let end = min(maxPosition ?? size, size)
-        guard let (start, firstSize) = try locate(offset, end: end) else { return nil }
-        let wanted = min(end - start, max(maxBytes, minOneBatch ? firstSize : 0))
-        var length = 0
-        var entries: [LogEntry] = []
-        var reachedEnd = true
-        if wanted >= firstSize {
-            var reader = try self.entries(from: start, end: start + wanted, windowSize: wanted)
-            while let entry = try reader.next() {
-                if length + entry.sizeInBytes > maxBytes && !(entries.isEmpty && minOneBatch) {
-                    reachedEnd = false
-                    break
-                }
-                entries.append(entry)
-                length += entry.sizeInBytes
-            }
-            if start + length < end && start + wanted < end { reachedEnd = false }
-        } else {
-            reachedEnd = false
-        }
-        return SegmentReadResult(segmentBaseOffset: baseOffset, position: start, entries: entries, reachedEnd: reachedEnd)
-    }
-
-    /// The position and size of the first entry whose last offset ≥ `offset`, from the offset
-    /// index's floor, reading entry headers only (8 KiB at a time, skipping whole entries).
-    func locate(_ offset: Int64, end: Int) throws -> (position: Int, size: Int)? {
-        var position = ignoresIndexes ? 0 : try floorPosition(of: offset)
-        var window = ByteBuffer()
-        var windowStart = 0
-        let needed = 27  // a v2 header up to lastOffsetDelta
-        while end - position > EntryFraming.headerSize {
-            if position < windowStart || windowStart + window.readableBytes - position < min(needed, end - position) {
-                window = try log.read(at: position, count: min(8192, end - position))
-                windowStart = position
-            }
-            let relative = position - windowStart
-            let remaining = end - position
-            let outcome = try window.withUnsafeReadableBytes { raw throws(StrataFormatError) in
-                try EntryFraming.inspect(UnsafeRawBufferPointer(rebasing: raw[relative...]), remaining: remaining, position: position, limits: limits)
-            }
-            guard case .entry(let size, let magic) = outcome else { return nil }
-            let at = window.readerIndex + relative
-            let stored = window.getInteger(at: at, as: Int64.self)!
-            let last = magic == 2 ? stored + Int64(window.getInteger(at: at + 23, as: Int32.self)!) : stored
-            if last >= offset { return (position, size) }
-            position += size
-        }
-        return nil
-    }
-
-    /// The offset after the last entry (the base offset when the segment is empty).
-    ///
-    /// - Throws: format or I/O errors reading the tail.
-    public func readNextOffset() throws -> Int64 {
-        let floor = ignoresIndexes ? (offset: baseOffset, position: 0) : try lock.withLock { try offsetIndex.lookup(Int64.max) }
-        var reader = try entries(from: floor.position)
-        var next = baseOffset
-        while let entry = try reader.next() { next = entry.lastOffset + 1 }
-        return next
-    }
-
-    /// The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset`
-    /// (offsetsForTimes semantics), as (timestamp, offset); nil when none is in this segment.
-    public func findOffsetByTimestamp(_ timestamp: Int64, startingOffset: Int64) throws -> (timestamp: Int64, offset: Int64)? {
-        let position = ignoresIndexes ? 0 : try lock.withLock {
-            let floor = try timeIndex.lookup(timestamp: timestamp)
-            return try offsetIndex.lookup(max(floor.offset, startingOffset)).position
-        }
-        var reader = try entries(from: position)
-        while let entry = try reader.next() {
-            guard entry.maxTimestamp >= timestamp else { continue }
-            for record in try entry.records(limits: limits) where record.timestamp >= timestamp && record.offset >= startingOffset {
-                return (record.timestamp, record.offset)
-            }
-        }
-        return nil
-    }
-
-    /// The segment's largest timestamp (the max batch timestamp, else the `.log` mtime).
-    public func largestTimestamp() throws -> Int64 {
-        if maxTimestampSoFar.timestamp >= 0 { return maxTimestampSoFar.timestamp }
-        return try fileSystem.modificationTime(path(SegmentFileName.logSuffix))
-    }
-
-    // MARK: - Recovery and truncation
-
-    /// Rebuilds the indexes from the `.log` and cuts a torn or corrupt tail (Kafka's
-    /// `LogSegment.recover`): every entry's framing and CRC is checked; reading stops at the
-    /// first bad or partial one and the file is truncated there. `visit` sees each good entry
-    /// (to rebuild producer state and leader epochs).
-    ///
-    /// - Returns: the bytes cut from the end, and why, when anything was cut.
-    /// - Throws: `StrataIOError`.
-    @discardableResult
-    public func recover(visit: (LogEntry) throws -> Void = { _ in }) throws -> RecoveryResult {
-        try lock.withLock {
-            try offsetIndex.reset()
-            try timeIndex.reset()
-            try transactionIndex.reset()
-            bytesSinceLastIndexEntry = 0
-            _maxTimestampSoFar = (-1, baseOffset)
-            rollingBasedTimestamp = nil
-        }
-        let valid = try validPrefix { entry in
-            try lock.withLock { try index(entry, at: entry.position) }
-            try visit(entry)
-        }
-        let cut = size - valid.validBytes
-        var setAside: String? = nil
-        if cut > 0 {
-            setAside = try saveAsideIfMeaningful(from: valid.validBytes, partialTail: valid.isPartialTail)
-            try log.truncate(to: valid.validBytes)
-            lock.withLock { _size = valid.validBytes }
-        }
-        try lock.withLock {
-            try offsetIndex.trimToValidSize()
-            try timeIndex.maybeAppend(timestamp: _maxTimestampSoFar.timestamp, offset: _maxTimestampSoFar.offset, skipFullCheck: true)
-            try timeIndex.trimToValidSize()
-        }
-        return RecoveryResult(truncatedBytes: cut, reason: cut > 0 ? valid.reason : nil, setAsidePath: setAside)
-    }
-
-    /// Copies the bytes recovery is about to cut into `<base>.log.cut-<position>` beside the
-    /// segment, unless they are only a torn final write or zero fill: bytes after a corrupt
-    /// batch may still hold records, and an operator decides what to do with them.
-    /// Returns the path written, if any.
-    func saveAsideIfMeaningful(from position: Int, partialTail: Bool) throws -> String? {
-        guard !partialTail else { return nil }
-        let chunk = 1 << 20
-        var anyNonZero = false
-        var offset = position
-        while offset < size && !anyNonZero {
-            let bytes = try log.read(at: offset, count: min(chunk, size - offset))
-            anyNonZero = bytes.readableBytesView.contains { $0 != 0 }
-            offset += chunk
-        }
-        guard anyNonZero else { return nil }
-        let target = path(SegmentFileName.logSuffix) + ".cut-\(position)"
-        let file = try fileSystem.open(target, mode: .createIfMissing)
-        defer { file.close() }
-        try file.truncate(to: 0)
-        offset = position
-        while offset < size {
-            let bytes = try log.read(at: offset, count: min(chunk, size - offset))
-            try file.write(bytes, at: offset - position)
-            offset += bytes.readableBytes
-        }
-        try file.sync()
-        try fileSystem.syncDirectory(directory)
-        return target
-    }
-
-    /// Scans the `.log` as recovery does — framing, CRC, offsets inside the segment — without
-    /// changing anything, and returns where the valid data ends and why.
-    public func validPrefix(visit: (LogEntry) throws -> Void = { _ in }) throws -> ValidPrefix {
-        let logPath = path(SegmentFileName.logSuffix)
-        var reader = try entries()
-        var validBytes = 0
-        while true {
-            do {
-                guard let entry = try reader.next() else { break }
-                try entry.validate()
-                guard canHold(lastOffset: entry.lastOffset) else {
-                    throw StrataFormatError(.unrepresentable, "offset \(entry.lastOffset) does not belong in segment \(baseOffset)", position: entry.position, baseOffset: entry.storedOffset)
-                }
-                try visit(entry)
-                validBytes = reader.position
-            } catch let error as StrataFormatError {
-                return ValidPrefix(validBytes: validBytes, reason: error.adding(file: logPath).description, isPartialTail: false)
-            }
-        }
-        switch reader.stop {
-        case .partialEntry(let position, let declared, let available):
-            return ValidPrefix(validBytes: validBytes, reason: "partial entry at byte \(position) of \(logPath): declares \(declared) bytes, \(available) present", isPartialTail: true)
-        case .trailingBytes(let position, let count):
-            return ValidPrefix(validBytes: validBytes, reason: "\(count) stray bytes at byte \(position) of \(logPath)", isPartialTail: true)
-        default:
-            return ValidPrefix(validBytes: validBytes, reason: nil, isPartialTail: false)
-        }
-    }
-
-    /// Makes readers stop at `validBytes` without touching the file (read-only recovery).
-    func limitReadableSize(to validBytes: Int) {
-        lock.withLock { _size = min(_size, validBytes) }
-    }
-
-    /// Whether every offset index entry points inside the log with strictly increasing
-    /// offsets and positions, and time index entries increase (what a read-only open needs
-    /// before trusting an index it cannot rebuild).
-    public func indexesAreConsistent() throws -> Bool {
-        try lock.withLock { try indexesAreConsistentLocked() }
-    }
-
-    private func indexesAreConsistentLocked() throws -> Bool {
-        let size = _size
-        var previous: (offset: Int64, position: Int)? = nil
-        for i in 0..<offsetIndex.entryCount {
-            let entry = try offsetIndex.entry(at: i)
-            guard entry.position < max(size, 1), entry.offset >= baseOffset else { return false }
-            if let previous, entry.offset <= previous.offset || entry.position <= previous.position { return false }
-            previous = entry
-        }
-        var previousTime: (timestamp: Int64, offset: Int64)? = nil
-        for i in 0..<timeIndex.entryCount {
-            let entry = try timeIndex.entry(at: i)
-            if let previousTime, entry.timestamp <= previousTime.timestamp || entry.offset < previousTime.offset { return false }
-            previousTime = entry
-        }
-        return true
-    }
-
-    /// Removes every entry with an offset ≥ `offset` (whole batches), and the index entries
-    /// for them. Returns the bytes removed.
-    ///
-    /// - Throws: `StrataIOError`, format errors reading the log.
-    @discardableResult
-    public func truncate(to offset: Int64) throws -> Int {
-        guard let (position, _) = try translateOffset(offset) else { return 0 }
-        let removed = size - position
-        let last = try lock.withLock { () throws -> (timestamp: Int64, offset: Int64) in
-            try offsetIndex.truncate(toOffset: offset)
-            try timeIndex.truncate(toOffset: offset)
-            try transactionIndex.truncate(toOffset: offset)
-            _size = position
-            bytesSinceLastIndexEntry = 0
-            return timeIndex.lastEntry
-        }
-        try log.truncate(to: position)
-        // Recompute the max timestamp from the last time index entry and the entries after it.
-        var maximum = (timestamp: last.timestamp, offset: last.offset)
-        var reader = try entries(from: try lock.withLock { try offsetIndex.lookup(last.offset).position })
-        while let entry = try reader.next() {
-            if entry.maxTimestamp > maximum.timestamp { maximum = (entry.maxTimestamp, entry.lastOffset) }
-        }
-        lock.withLock {
-            _maxTimestampSoFar = maximum
-            if _size == 0 { rollingBasedTimestamp = nil }
-        }
-        return removed
     }
 
     // MARK: - Lifecycle
