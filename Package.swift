@@ -61,7 +61,7 @@ let package = Package(
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "strata-crosscheck-writer",
-            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Strata", "StrataSimulation", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crosscheck-writer"),
         .executableTarget(
             name: "strata-crash-writer",

@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 "CBenchCodecs", "CBenchMallocCounter",
                 .product(name: "Strata", package: "Strata"),
+                .product(name: "StrataSimulation", package: "Strata"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
     ]

@@ -2,6 +2,7 @@
 import Foundation
 import NIOCore
 import Strata
+import StrataSimulation
 
 func describe(_ batch: RecordBatch) throws -> ManifestBatch {
     let h = batch.header
@@ -20,7 +21,7 @@ func describe(_ batch: RecordBatch) throws -> ManifestBatch {
         records: records)
 }
 
-func randomBatch(_ rng: inout SplitMix, baseOffset: Int64, compression: Compression, context: CodecContext) throws -> ByteBuffer {
+func randomBatch(_ rng: inout SeededGenerator, baseOffset: Int64, compression: Compression, context: CodecContext) throws -> ByteBuffer {
     var configuration = RecordBatchBuilder.Configuration(baseOffset: baseOffset, compression: compression)
     configuration.partitionLeaderEpoch = Int32.random(in: -1...50, using: &rng)
     if Bool.random(using: &rng) {
@@ -60,7 +61,7 @@ func randomBatch(_ rng: inout SplitMix, baseOffset: Int64, compression: Compress
 /// Writes `outputDirectory/<nn>-<codec>.bin` (random batches, one file per codec setting) and
 /// `outputDirectory/manifest.json` describing every batch and record as Strata meant them.
 func runBatchMode(outputDirectory: URL, seed: UInt64) throws {
-    var rng = SplitMix(state: seed)
+    var rng = SeededGenerator(seed: seed)
     try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
     let context = CodecContext()
     var files: [ManifestFile] = []

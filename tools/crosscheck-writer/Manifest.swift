@@ -3,6 +3,7 @@
 import Foundation
 import NIOCore
 import Strata
+import StrataSimulation
 
 // Optionals are written as explicit nulls: the manifest distinguishes null from absent.
 struct ManifestHeader: Encodable {
@@ -43,16 +44,6 @@ struct ManifestBatch: Encodable {
 struct ManifestFile: Encodable { var file: String; var description: String; var batches: [ManifestBatch] }
 struct Manifest: Encodable { var generator = "strata"; var files: [ManifestFile] }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func base64(_ buffer: ByteBuffer?) -> String? {
     buffer.map { Data($0.readableBytesView).base64EncodedString() }
@@ -60,7 +51,7 @@ func base64(_ buffer: ByteBuffer?) -> String? {
 
 let words = ["order", "customer", "amount", "status", "shipped", "pending", "région", "配送", "sku", "warehouse"]
 
-func payload(_ rng: inout SplitMix, size: Int) -> ByteBuffer {
+func payload(_ rng: inout SeededGenerator, size: Int) -> ByteBuffer {
     // JSON-like text: compressible, like real event data.
     var text = "{"
     while text.utf8.count < size {
@@ -71,6 +62,6 @@ func payload(_ rng: inout SplitMix, size: Int) -> ByteBuffer {
     return buffer
 }
 
-func randomBytes(_ rng: inout SplitMix, count: Int) -> ByteBuffer {
+func randomBytes(_ rng: inout SeededGenerator, count: Int) -> ByteBuffer {
     ByteBuffer(bytes: (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) })
 }

@@ -8,6 +8,7 @@
 import Foundation
 import NIOCore
 import Strata
+import StrataSimulation
 
 /// The manifest of a data directory (format: tools/README.md, "Segments manifest").
 struct SegmentsManifest: Encodable {
@@ -205,14 +206,14 @@ struct PartitionWriter {
     let config: LogConfig
     let clock: ManualClock
     let context = CodecContext()
-    var rng: SplitMix
+    var rng: SeededGenerator
     var nextOffset: Int64
     var leaderEpoch: Int32 = 0
     var producers: [PlannedProducer]
     var batchesBySegment: [Int64: [ManifestBatch]] = [:]
     var reopenPositions: [Int64: [Int]] = [:]
 
-    init(log: PartitionLog, plan: TopicPlan, config: LogConfig, clock: ManualClock, rng: SplitMix, partition: Int32) {
+    init(log: PartitionLog, plan: TopicPlan, config: LogConfig, clock: ManualClock, rng: SeededGenerator, partition: Int32) {
         self.log = log
         self.plan = plan
         self.config = config
@@ -384,7 +385,7 @@ struct WriterError: Error, CustomStringConvertible {
 /// clean restart of the data directory between them, closes it cleanly, and writes
 /// `outputDirectory/segments-manifest.json`.
 func runSegmentsMode(outputDirectory: URL, seed: UInt64) throws {
-    var rng = SplitMix(state: seed)
+    var rng = SeededGenerator(seed: seed)
     try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
     let dataDirectory = outputDirectory.appendingPathComponent("data")
     guard !FileManager.default.fileExists(atPath: dataDirectory.path) else {
@@ -400,7 +401,7 @@ func runSegmentsMode(outputDirectory: URL, seed: UInt64) throws {
         let config = try manager.config(forTopic: plan.topic)
         for partition in 0..<plan.partitions {
             let log = try manager.createPartition(TopicPartition(topic: plan.topic, partition: partition))
-            writers.append(PartitionWriter(log: log, plan: plan, config: config, clock: clock, rng: SplitMix(state: rng.next()), partition: partition))
+            writers.append(PartitionWriter(log: log, plan: plan, config: config, clock: clock, rng: SeededGenerator(seed: rng.next()), partition: partition))
         }
     }
     for index in writers.indices { try writers[index].run(0..<writers[index].plan.appends / 2) }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 @testable import Strata
+import StrataSimulation
 
 /// Bytes from a hex string (spaces ignored).
 func hexBytes(_ hex: String) -> [UInt8] {
@@ -32,18 +33,8 @@ enum GoldenFixtures {
     static let directory = Bundle.module.resourceURL!.appendingPathComponent("golden")
 }
 
-/// A small deterministic generator (SplitMix64) so property tests print a seed to replay.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator of property tests (shared with the tools, in StrataSimulation).
+typealias SeededGenerator = StrataSimulation.SeededGenerator
 
 /// The seed for property tests: `STRATA_SEED` when set (to replay a failure), else random.
 func propertySeed() -> UInt64 {

@@ -1,3 +1,4 @@
+import StrataSimulation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,7 +18,7 @@ final class MemcpyBaseline {
         self.capacity = capacity
         source = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 4096)
         destination = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 4096)
-        var random = SplitMix64(seed: 0x5EED)
+        var random = SeededGenerator(seed: 0x5EED)
         for index in 0..<capacity { source.storeBytes(of: UInt8(truncatingIfNeeded: random.next()), toByteOffset: index, as: UInt8.self) }
         memset(destination, 0, capacity)
     }

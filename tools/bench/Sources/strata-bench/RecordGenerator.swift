@@ -1,18 +1,6 @@
-/// A small, fast, seedable pseudo-random generator (SplitMix64), so every run encodes the
-/// same bytes.
-struct SplitMix64 {
-    private var state: UInt64
+import StrataSimulation
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     /// A value in `range`.
     mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
@@ -27,10 +15,10 @@ struct SplitMix64 {
 /// length between 1000 and 1048 bytes, so that codecs see text that compresses as real
 /// event payloads do.
 struct RecordGenerator {
-    private var random: SplitMix64
+    private var random: SeededGenerator
     private var nextOrderId = 1_000_000
 
-    init(seed: UInt64) { random = SplitMix64(seed: seed) }
+    init(seed: UInt64) { random = SeededGenerator(seed: seed) }
 
     /// The next record: its key (the customer id) and its JSON value.
     mutating func next() -> (key: String, value: String) {

@@ -1,3 +1,4 @@
+import StrataSimulation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -239,7 +240,7 @@ final class StorageBenchmark {
         let totalSize = files.reduce(0) { $0 + $1.size }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 4096)
         defer { buffer.deallocate() }
-        var random = SplitMix64(seed: 0xF00D)
+        var random = SeededGenerator(seed: 0xF00D)
 
         /// A raw pread of `count` bytes at a random position of the files (weighted by size).
         func rawRead(_ count: Int) {
