@@ -48,6 +48,20 @@ extension LogDumper {
         return true
     }
 
+    /// One index entry: `{"type":…,"file":…,<fields>}` in JSON, else kafka-dump-log's
+    /// `name: value name: value` line (left out with `--verify-index-only`).
+    private func printIndexEntry(_ type: String, path: String, _ fields: [(name: String, value: Int64)]) {
+        if options.json {
+            var line = JSONLine()
+            line.add("type", type)
+            line.add("file", path)
+            for field in fields { line.add(field.name, field.value) }
+            out.line(line.text)
+        } else if !options.verifyIndexOnly {
+            out.line(fields.map { "\($0.name): \($0.value)" }.joined(separator: " "))
+        }
+    }
+
     /// Dumps an offset index (`.index`): one line per entry, each checked against the log.
     public mutating func dumpOffsetIndex(path: String) {
         textLine("Dumping \(path)")
@@ -64,20 +78,11 @@ extension LogDumper {
                 if i > 0 && entry.offset == base { break }
                 let found = try? firstEntry(in: logPath, from: entry.position, atLeast: nil)
                 if found?.lastOffset != entry.offset { mismatches.append((entry.offset, found?.lastOffset ?? -1)) }
-                if options.json {
-                    var line = JSONLine()
-                    line.add("type", "index")
-                    line.add("file", path)
-                    line.add("offset", entry.offset)
-                    line.add("position", entry.position)
-                    out.line(line.text)
-                } else if !options.verifyIndexOnly {
-                    out.line("offset: \(entry.offset) position: \(entry.position)")
-                }
+                printIndexEntry("index", path: path, [("offset", entry.offset), ("position", Int64(entry.position))])
             }
             if !mismatches.isEmpty { indexReports.offsetMismatches.append((absolute(path), mismatches)) }
         } catch {
-            fail("\(error)")
+            fail("\(error)", file: path)
         }
     }
 
@@ -110,21 +115,12 @@ extension LogDumper {
                 }
                 if let previous, previous >= entry.timestamp { outOfOrder.append((entry.timestamp, previous)) }
                 previous = entry.timestamp
-                if options.json {
-                    var line = JSONLine()
-                    line.add("type", "timeindex")
-                    line.add("file", path)
-                    line.add("timestamp", entry.timestamp)
-                    line.add("offset", entry.offset)
-                    out.line(line.text)
-                } else if !options.verifyIndexOnly {
-                    out.line("timestamp: \(entry.timestamp) offset: \(entry.offset)")
-                }
+                printIndexEntry("timeindex", path: path, [("timestamp", entry.timestamp), ("offset", entry.offset)])
             }
             if !mismatches.isEmpty { indexReports.timestampMismatches.append((absolute(path), mismatches)) }
             if !outOfOrder.isEmpty { indexReports.outOfOrder.append((absolute(path), outOfOrder)) }
         } catch {
-            fail("\(error)")
+            fail("\(error)", file: path)
         }
     }
 
@@ -138,7 +134,7 @@ extension LogDumper {
                 out.line("version: \(entry.version) producerId: \(entry.producerId) firstOffset: \(entry.firstOffset) lastOffset: \(entry.lastOffset) lastStableOffset: \(entry.lastStableOffset)")
             }
         } catch {
-            fail("\(error)")
+            fail("\(error)", file: path)
         }
     }
 
@@ -156,7 +152,7 @@ extension LogDumper {
                 out.line(line)
             }
         } catch {
-            fail("\(error)")
+            fail("\(error)", file: path)
         }
     }
 

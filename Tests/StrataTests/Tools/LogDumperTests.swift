@@ -118,3 +118,35 @@ struct LogDumperRealFileTests {
         #expect(err.text.contains("smaller than the minimum record overhead"))
     }
 }
+
+/// Index files dump one line per entry, as text or as JSON.
+@Suite struct IndexDumperTests {
+    @Test func offsetAndTimeIndexEntriesAsTextAndJSON() throws {
+        let log = try PartitionLog.open(directory: try makeTemporaryDirectory() + "/dump-0", config: LogTestSupport.smallConfig(segmentBytes: 100_000, indexInterval: 200))
+        for i in 0..<20 { try log.appendAsLeader(try LogTestSupport.batch(["v\(i)" + String(repeating: "x", count: 150)], timestamp: 1_000 + Int64(i))) }
+        try log.close()
+        let segment = log.allSegments[0]
+        let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment.path(SegmentFileName.indexSuffix))))
+        let entries = stride(from: 0, to: raw.count, by: 8).map { i in
+            (offset: segment.baseOffset + Int64(raw[i..<i + 4].reduce(0) { $0 << 8 | Int($1) }), position: raw[i + 4..<i + 8].reduce(0) { $0 << 8 | Int($1) })
+        }
+        #expect(entries.count > 3)
+        for json in [false, true] {
+            var options = LogDumper.Options()
+            options.json = json
+            let out = StringOutput(), err = StringOutput()
+            var dumper = LogDumper(options: options, out: out, err: err)
+            _ = dumper.dump(path: segment.path(SegmentFileName.indexSuffix))
+            _ = dumper.dump(path: segment.path(SegmentFileName.timeIndexSuffix))
+            dumper.finish()
+            #expect(err.text.isEmpty && !dumper.hadProblems)
+            let lines = out.text.split(separator: "\n").map(String.init)
+            let expected = entries.map { entry in
+                json ? "{\"type\":\"index\",\"file\":\"\(segment.path(SegmentFileName.indexSuffix))\",\"offset\":\(entry.offset),\"position\":\(entry.position)}"
+                    : "offset: \(entry.offset) position: \(entry.position)"
+            }
+            #expect(Array(lines.drop { json ? false : $0.hasPrefix("Dumping") }.prefix(entries.count)) == expected)
+            #expect(lines.contains { json ? $0.hasPrefix("{\"type\":\"timeindex\"") : $0.hasPrefix("timestamp: ") })
+        }
+    }
+}
