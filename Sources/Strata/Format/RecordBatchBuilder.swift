@@ -68,6 +68,8 @@ public struct RecordBatchBuilder {
     private var records: ByteBuffer
     private var firstTimestamp: Int64?
     private var maxRecordTimestamp: Int64 = -1
+    private var minRecordTimestamp: Int64 = .max
+    private var recordsWithoutKey = 0
     private var lastDelta: Int64 = -1
     /// Number of records appended.
     public private(set) var recordCount: Int32 = 0
@@ -161,6 +163,8 @@ public struct RecordBatchBuilder {
         lastDelta = delta
         recordCount += 1
         maxRecordTimestamp = max(maxRecordTimestamp, timestamp)
+        minRecordTimestamp = min(minRecordTimestamp, timestamp)
+        if key == nil { recordsWithoutKey += 1 }
     }
 
     @inline(__always)
@@ -226,6 +230,21 @@ public struct RecordBatchBuilder {
         }
         output.setInteger(crc, at: output.readerIndex + 17)
         return output
+    }
+
+    /// Encodes the batch for an append in this process, with the facts about its records that
+    /// let the leader skip decompressing it (see ``ProducedBatch``).
+    ///
+    /// - Throws: as ``build(context:)``.
+    public func buildProduced(context: CodecContext = CodecContext()) throws(StrataFormatError) -> ProducedBatch {
+        let bytes = try build(context: context)
+        let isEmpty = recordCount == 0
+        return ProducedBatch(
+            bytes: bytes, codec: isEmpty ? .none : configuration.compression.codec, recordCount: recordCount,
+            hasConsecutiveOffsets: lastDelta == Int64(recordCount) - 1 && (configuration.lastOffsetDelta ?? Int32(max(lastDelta, 0))) == Int32(max(lastDelta, 0)),
+            recordsWithoutKey: recordsWithoutKey,
+            timestampRange: isEmpty ? nil : minRecordTimestamp...maxRecordTimestamp,
+            isControl: configuration.isControl)
     }
 
     /// Encodes a transaction marker: a control batch of one record, always 78 bytes.

@@ -45,48 +45,33 @@ struct LeaderAppendValidator {
 
     /// The batch checked and, if needed, rewritten; offsets are not assigned yet.
     func validate(_ bytes: ByteBuffer) throws(AppendError) -> RecordBatch {
-        func fail(_ code: AppendError.Code, _ message: String) -> AppendError { AppendError(code: code, message: message) }
-        guard bytes.readableBytes <= config.maxMessageBytes else {
-            throw fail(.recordTooLarge, "batch of \(bytes.readableBytes) bytes exceeds max.message.bytes \(config.maxMessageBytes)")
-        }
-        guard bytes.readableBytes <= config.segmentBytes else {
-            throw fail(.batchTooLarge, "batch of \(bytes.readableBytes) bytes exceeds segment.bytes \(config.segmentBytes)")
-        }
+        try checkSize(bytes.readableBytes)
         var reader = LogEntryReader(bytes, limits: limits)
         let entry: LogEntry?
-        do { entry = try reader.next() } catch { throw fail(.corruptMessage, "\(error)") }
+        do { entry = try reader.next() } catch { throw Self.fail(.corruptMessage, "\(error)") }
         guard let entry, reader.position == bytes.readableBytes else {
-            throw fail(.corruptMessage, "expected exactly one whole batch in \(bytes.readableBytes) bytes")
+            throw Self.fail(.corruptMessage, "expected exactly one whole batch in \(bytes.readableBytes) bytes")
         }
-        guard case .batch(var batch) = entry else {
-            throw fail(.invalidRecord, "magic \(entry.magic) batches cannot be produced; only magic 2")
+        guard case .batch(let batch) = entry else {
+            throw Self.fail(.invalidRecord, "magic \(entry.magic) batches cannot be produced; only magic 2")
         }
-        do { try batch.validate() } catch { throw fail(.corruptMessage, "\(error)") }
+        do { try batch.validate() } catch { throw Self.fail(.corruptMessage, "\(error)") }
         let header = batch.header
-        guard header.recordsCount > 0 else { throw fail(.invalidRecord, "a produced batch must hold at least one record") }
-        guard header.lastOffsetDelta == header.recordsCount - 1 else {
-            throw fail(.invalidRecord, "last offset delta \(header.lastOffsetDelta) does not match \(header.recordsCount) records")
-        }
-        guard !header.isControl else { throw fail(.invalidRecord, "clients may not produce control batches") }
+        try checkHeader(header)
         let wanted = config.compressionType ?? header.compression ?? .none
         let needsRecords = wanted != header.compression
         var records: [Record] = []
         var failure: AppendError? = nil
         var index = 0
-        let checksTimestamps = header.timestampType == .createTime && config.messageTimestampType == .createTime
-        let keysRequired = config.cleanupPolicy.contains(.compact)
+        let checksTimestamps = header.timestampType == .createTime
         func check(offset: Int64, hasKey: Bool, storedTimestamp: Int64) {
             guard failure == nil else { return }
             if offset - header.baseOffset != Int64(index) {
-                failure = fail(.invalidRecord, "record \(index) has offset delta \(offset - header.baseOffset), expected \(index)")
+                failure = Self.fail(.invalidRecord, "record \(index) has offset delta \(offset - header.baseOffset), expected \(index)")
             } else if keysRequired && !hasKey {
-                failure = fail(.invalidRecord, "compacted topic cannot accept a record without a key (offset delta \(index))")
+                failure = Self.fail(.invalidRecord, "compacted topic cannot accept a record without a key (offset delta \(index))")
             } else if checksTimestamps {
-                let timestamp = storedTimestamp
-                if timestamp < now && now - timestamp > config.messageTimestampBeforeMaxMs
-                    || timestamp > now && timestamp - now > config.messageTimestampAfterMaxMs {
-                    failure = fail(.invalidTimestamp, "timestamp \(timestamp) of record \(index) is out of range (now \(now), before.max \(config.messageTimestampBeforeMaxMs) ms, after.max \(config.messageTimestampAfterMaxMs) ms)")
-                }
+                failure = timestampFailure(storedTimestamp, record: index)
             }
             index += 1
         }
@@ -101,17 +86,82 @@ struct LeaderAppendValidator {
                     check(offset: view.offset, hasKey: view.keySize >= 0, storedTimestamp: view.storedTimestamp)
                 }
             }
-        } catch { throw fail(.corruptMessage, "\(error)") }
+        } catch { throw Self.fail(.corruptMessage, "\(error)") }
         if let failure { throw failure }
+        return try prepare(batch, records: records, codec: wanted)
+    }
+
+    /// A batch built in this process, checked from the facts its builder recorded instead of
+    /// by decompressing it; falls back to ``validate(_:)-(ByteBuffer)`` when the topic's codec
+    /// differs (the records must then be decoded to be recompressed). A batch that breaks both
+    /// the key rule and the timestamp rule is refused for the key rule first, where the
+    /// decoding path reports whichever the earlier record breaks.
+    func validate(_ produced: ProducedBatch) throws(AppendError) -> RecordBatch {
+        let wanted = config.compressionType ?? produced.codec
+        guard wanted == produced.codec else { return try validate(produced.bytes) }
+        try checkSize(produced.bytes.readableBytes)
+        let batch: RecordBatch
+        do { batch = try RecordBatch(bytes: produced.bytes) } catch { throw Self.fail(.corruptMessage, "\(error)") }
+        guard !produced.isControl else { throw Self.fail(.invalidRecord, "clients may not produce control batches") }
+        try checkHeader(batch.header)
+        guard produced.hasConsecutiveOffsets, produced.recordCount == batch.header.recordsCount else {
+            throw Self.fail(.invalidRecord, "the batch's \(produced.recordCount) records do not have consecutive offset deltas from 0")
+        }
+        if keysRequired && produced.recordsWithoutKey > 0 {
+            throw Self.fail(.invalidRecord, "compacted topic cannot accept a record without a key (\(produced.recordsWithoutKey) in the batch)")
+        }
+        if batch.header.timestampType == .createTime, let range = produced.timestampRange {
+            if let failure = timestampFailure(range.lowerBound, record: nil) ?? timestampFailure(range.upperBound, record: nil) { throw failure }
+        }
+        return try prepare(batch, records: [], codec: wanted)
+    }
+
+    private static func fail(_ code: AppendError.Code, _ message: String) -> AppendError { AppendError(code: code, message: message) }
+
+    /// Null keys are refused when the topic is compacted.
+    private var keysRequired: Bool { config.cleanupPolicy.contains(.compact) }
+
+    /// Refuses a batch larger than `max.message.bytes` or `segment.bytes`.
+    private func checkSize(_ size: Int) throws(AppendError) {
+        guard size <= config.maxMessageBytes else {
+            throw Self.fail(.recordTooLarge, "batch of \(size) bytes exceeds max.message.bytes \(config.maxMessageBytes)")
+        }
+        guard size <= config.segmentBytes else {
+            throw Self.fail(.batchTooLarge, "batch of \(size) bytes exceeds segment.bytes \(config.segmentBytes)")
+        }
+    }
+
+    /// The header rules for a produced batch: records present, a last offset delta that
+    /// matches their count, not a control batch.
+    private func checkHeader(_ header: RecordBatchHeader) throws(AppendError) {
+        guard header.recordsCount > 0 else { throw Self.fail(.invalidRecord, "a produced batch must hold at least one record") }
+        guard header.lastOffsetDelta == header.recordsCount - 1 else {
+            throw Self.fail(.invalidRecord, "last offset delta \(header.lastOffsetDelta) does not match \(header.recordsCount) records")
+        }
+        guard !header.isControl else { throw Self.fail(.invalidRecord, "clients may not produce control batches") }
+    }
+
+    /// The refusal of a CreateTime timestamp outside the topic's window, if it is (only when
+    /// the topic keeps CreateTime; LogAppendTime replaces it).
+    private func timestampFailure(_ timestamp: Int64, record: Int?) -> AppendError? {
+        guard config.messageTimestampType == .createTime else { return nil }
+        guard timestamp < now && now - timestamp > config.messageTimestampBeforeMaxMs
+            || timestamp > now && timestamp - now > config.messageTimestampAfterMaxMs else { return nil }
+        let which = record.map { "of record \($0) " } ?? "in the batch "
+        return Self.fail(.invalidTimestamp, "timestamp \(timestamp) \(which)is out of range (now \(now), before.max \(config.messageTimestampBeforeMaxMs) ms, after.max \(config.messageTimestampAfterMaxMs) ms)")
+    }
+
+    /// The checked batch recompressed to the topic's codec, or stamped with LogAppendTime.
+    private func prepare(_ batch: RecordBatch, records: [Record], codec wanted: CompressionCodec) throws(AppendError) -> RecordBatch {
         let logAppendTime = config.messageTimestampType == .logAppendTime ? now : nil
         do {
-            if wanted != header.compression {
-                batch = try Self.rebuild(batch, records: records, codec: wanted, config: config, logAppendTime: logAppendTime, context: context)
+            if wanted != batch.header.compression {
+                return try Self.rebuild(batch, records: records, codec: wanted, config: config, logAppendTime: logAppendTime, context: context)
             } else if let logAppendTime {
-                batch = try Self.stampLogAppendTime(batch, time: logAppendTime)
+                return try Self.stampLogAppendTime(batch, time: logAppendTime)
             }
         } catch {
-            throw fail(.corruptMessage, "\(error)")
+            throw Self.fail(.corruptMessage, "\(error)")
         }
         return batch
     }

@@ -10,11 +10,29 @@ extension PartitionLog {
     ///   write fails (the log end offset does not move past what is on disk).
     @discardableResult
     public func appendAsLeader(_ bytes: ByteBuffer, leaderEpoch: Int32 = 0, durability: AppendDurability = .written) throws -> AppendResult {
+        try appendAsLeader(leaderEpoch: leaderEpoch, durability: durability) { validator throws(AppendError) in try validator.validate(bytes) }
+    }
+
+    /// Appends one batch built in this process by ``RecordBatchBuilder/buildProduced(context:)``
+    /// (an embedded producer): the same rules as a client's batch, checked from the facts the
+    /// builder recorded, so a compressed batch is written without being decompressed. A topic
+    /// whose `compression.type` differs still decodes and recompresses it.
+    ///
+    /// - Throws: ``AppendError`` when refused (nothing is written), `StrataIOError`.
+    @discardableResult
+    public func appendAsLeader(_ produced: ProducedBatch, leaderEpoch: Int32 = 0, durability: AppendDurability = .written) throws -> AppendResult {
+        try appendAsLeader(leaderEpoch: leaderEpoch, durability: durability) { validator throws(AppendError) in try validator.validate(produced) }
+    }
+
+    /// The leader append once `validate` has checked the batch: dedup, producer state,
+    /// offsets, roll, write.
+    private func appendAsLeader(leaderEpoch: Int32, durability: AppendDurability,
+                                validate: (LeaderAppendValidator) throws(AppendError) -> RecordBatch) throws -> AppendResult {
         try ensureWritable()
         return try writeLock.withLock { () throws -> AppendResult in
             let now = clock()
             let validator = LeaderAppendValidator(config: config, limits: limits, now: now, context: context)
-            let batch = try validator.validate(bytes)
+            let batch = try validate(validator)
             if let duplicate = producerState.duplicate(of: batch.header) {
                 return AppendResult(firstOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTime: nil, isDuplicate: true)
             }

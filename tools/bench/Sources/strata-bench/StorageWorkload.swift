@@ -48,6 +48,8 @@ struct StorageBatches {
     let codec: CompressionCodec
     /// The encoded client batches (base offset 0, no producer id).
     let batches: [ByteBuffer]
+    /// The same batches as an embedded producer hands them over (``ProducedBatch``).
+    let produced: [ProducedBatch]
     /// Record payload of each batch: its records concatenated, uncompressed.
     let payloadBytes: [Int]
 
@@ -84,17 +86,19 @@ struct StorageBatches {
         }
         let context = CodecContext()
         return try codecs.map { codec in
-            var batches: [ByteBuffer] = [], payloads: [Int] = []
+            var batches: [ByteBuffer] = [], produced: [ProducedBatch] = [], payloads: [Int] = []
             for inputs in recordsOfBatches {
                 var builder = RecordBatchBuilder(.init(baseOffset: 0, compression: Compression(codec)))
                 for input in inputs { try builder.append(timestamp: input.timestamp, key: input.key, value: input.value) }
-                let bytes = try builder.build(context: context)
+                let built = try builder.buildProduced(context: context)
+                let bytes = built.bytes
                 let records = try RecordBatch(bytes: bytes).records(context: context)
                 precondition(records.count == inputs.count && records.last?.value == inputs.last?.value, "\(codec): a storage batch does not decode to its records")
                 batches.append(bytes)
+                produced.append(built)
                 payloads.append(builder.uncompressedRecordBytes)
             }
-            return StorageBatches(codec: codec, batches: batches, payloadBytes: payloads)
+            return StorageBatches(codec: codec, batches: batches, produced: produced, payloadBytes: payloads)
         }
     }
 }
