@@ -9,7 +9,8 @@ import Synchronization
 /// file's data durable, `syncDirectory` makes a directory's entries durable. ``crash(_:)``
 /// then throws away what was not durable — all of it, a random prefix of it in the order it
 /// happened, or a prefix whose last write is torn at a random byte — as a power cut would.
-/// ``faults`` injects errors (ENOSPC, EIO, short writes) into chosen calls.
+/// ``faults`` injects errors (ENOSPC, EIO, short writes) into chosen calls; a failed `sync`
+/// loses the file's unsynced writes, as Linux does.
 public final class SimulatedFileSystem: FileSystem, Sendable {
     /// What a crash keeps of the operations not yet synced.
     public enum CrashMode: Sendable {
@@ -335,17 +336,22 @@ final class SimulatedFile: StorageFile, Sendable {
     func sync() throws(StrataIOError) {
         try ensureOpen("fdatasync")
         try fileSystem.state.withLock { state throws(StrataIOError) in
-            _ = try fileSystem.check(.sync, path, in: &state)
+            // A failed fsync loses the file's unsynced writes as Linux does: the page cache
+            // still shows them, but they are marked clean and never reach the disk, so a later
+            // fsync that succeeds does not save them (the "fsyncgate" behaviour).
+            var failure: StrataIOError? = nil
+            do throws(StrataIOError) { _ = try fileSystem.check(.sync, path, in: &state) } catch { failure = error }
             var remaining: [SimulatedFileSystem.Operation] = []
             for operation in state.pending {
                 switch operation {
                 case .write(let target, _, _) where target == inode, .truncate(let target, _) where target == inode:
-                    SimulatedFileSystem.apply(operation, data: &state.durableData, entries: &state.durableEntries)
+                    if failure == nil { SimulatedFileSystem.apply(operation, data: &state.durableData, entries: &state.durableEntries) }
                 default:
                     remaining.append(operation)
                 }
             }
             state.pending = remaining
+            if let failure { throw failure }
         }
     }
 

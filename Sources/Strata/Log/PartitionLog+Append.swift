@@ -168,7 +168,7 @@ extension PartitionLog {
             // without recovery (a checkpointed recovery point can be past it, even one written
             // before a truncation), so its data, final time index entry and trimmed indexes
             // must all be on disk before the new segment can appear after it.
-            try old.flush()
+            try fsync(old)
         }
         let segment = try LogSegment.create(directory: directory, baseOffset: baseOffset, config: config, fileSystem: fileSystem, limits: limits, now: now)
         // Readers see the old list or the new one, never a log without an active segment.
@@ -199,11 +199,26 @@ extension PartitionLog {
         guard target > recoveryPoint else { return }
         for (index, segment) in current.enumerated() {
             let next = index + 1 < current.count ? current[index + 1].baseOffset : Int64.max
-            if next > recoveryPoint && segment.baseOffset < target { try segment.flush() }
+            if next > recoveryPoint && segment.baseOffset < target { try fsync(segment) }
         }
         stateLock.withLock { _recoveryPoint = max(_recoveryPoint, target) }
         if target >= logEndOffset { unflushedMessages = 0 }
         lastFlushTime = now
+    }
+
+    /// Fsyncs a segment; when that fails, stops the log (see ``LostWritebackMarker``): the
+    /// kernel may have dropped the unsynced pages, so no later fsync can vouch for them.
+    func fsync(_ segment: LogSegment) throws {
+        do {
+            try segment.flush()
+        } catch {
+            let reason = "fsync of segment \(segment.baseOffset) failed (\(error)); its unsynced writes may be lost"
+            stateLock.withLock { _storageFailure = reason }
+            let markerError = LostWritebackMarker.leave(in: directory, reason: reason, fileSystem: fileSystem)
+            logger.error("\(reason): the log takes no more writes until it is opened again, which writes the recovered data again",
+                         metadata: ["partition": "\(topicPartition)", "marker": "\(markerError.map { "not written: \($0)" } ?? LostWritebackMarker.fileName)"])
+            throw error
+        }
     }
 
     /// Flushes when `flush.ms` has passed since the last flush (for a periodic task).

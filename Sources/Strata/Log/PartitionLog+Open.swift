@@ -41,9 +41,14 @@ extension PartitionLog {
             throw StrataFormatError(.notKafkaFormat, "\(name) is not a partition directory name (<topic>-<partition>)", file: directory)
         }
         var report = LoadReport()
-        report.cleanShutdown = options.cleanShutdown
         let now = options.clock()
         if !options.readOnly { try fs.createDirectory(directory) }
+        // An fsync failed since the data was written: nothing unflushed can be trusted to reach
+        // the disk, whatever the clean-shutdown marker says.
+        let lostWriteback = !options.readOnly && LostWritebackMarker.isPresent(in: directory, fileSystem: fs)
+        var options = options
+        if lostWriteback { options.cleanShutdown = false }
+        report.cleanShutdown = options.cleanShutdown
         let log = options.logger
         func act(_ text: String) {
             report.actions.append(text)
@@ -128,6 +133,7 @@ extension PartitionLog {
                 reason = result.reason
                 setAside = result.setAsidePath
                 report.rebuiltSegments.append(segment.baseOffset)
+                if lostWriteback { try segment.rewriteForDurability() }
             }
             replay = (state, index + 1)
             if cut > 0 {
@@ -151,6 +157,10 @@ extension PartitionLog {
                 segments.removeSubrange((index + 1)...)
             }
             index += 1
+        }
+        if lostWriteback {
+            try LostWritebackMarker.remove(in: directory, fileSystem: fs)
+            act("an fsync failed before this open: wrote the recovered data of segments \(report.rebuiltSegments) again and synced it")
         }
         if options.readOnly {
             for segment in segments where try !segment.ignoresIndexes && !segment.indexesAreConsistent() {

@@ -157,3 +157,22 @@ extension LogSegment {
         return removed
     }
 }
+
+extension LogSegment {
+    /// Writes the log's bytes again over themselves, then fsyncs the log: after an fsync
+    /// failure the page cache may hold bytes the kernel will never write back (see
+    /// ``LostWritebackMarker``); writing them again makes them dirty, so this fsync saves them.
+    /// Identical bytes make a torn rewrite harmless.
+    func rewriteForDurability() throws {
+        let chunk = 1 << 20
+        var offset = 0
+        let end = size
+        while offset < end {
+            let bytes = try log.read(at: offset, count: min(chunk, end - offset))
+            guard bytes.readableBytes > 0 else { break }
+            try log.write(bytes, at: offset)
+            offset += bytes.readableBytes
+        }
+        try flush()
+    }
+}
