@@ -2,7 +2,7 @@
 // libFuzzer targets for every parser of Strata. Build and run with `make fuzz` (see README).
 import PackageDescription
 
-let targets = ["FuzzLogEntries", "FuzzDecompress", "FuzzIndexes", "FuzzMetadataFiles", "FuzzRecovery"]
+let targets = ["FuzzLogEntries", "FuzzDecompress", "FuzzIndexes", "FuzzMetadataFiles", "FuzzRecovery", "FuzzVarints"]
 
 let package = Package(
     name: "StrataFuzz",

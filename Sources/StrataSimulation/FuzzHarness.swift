@@ -13,12 +13,13 @@ public enum FuzzHarness {
         case "FuzzIndexes": indexes
         case "FuzzMetadataFiles": metadataFiles
         case "FuzzRecovery": recovery
+        case "FuzzVarints": varints
         default: nil
         }
     }
 
     /// Every target's name.
-    public static let targetNames = ["FuzzLogEntries", "FuzzDecompress", "FuzzIndexes", "FuzzMetadataFiles", "FuzzRecovery"]
+    public static let targetNames = ["FuzzLogEntries", "FuzzDecompress", "FuzzIndexes", "FuzzMetadataFiles", "FuzzRecovery", "FuzzVarints"]
 
     static let limits = DecodingLimits(maxDecompressedBytes: 1 << 20, maxEntryBytes: 1 << 20)
 
@@ -115,5 +116,32 @@ public enum FuzzHarness {
             try partition.appendAsLeader(try next.build())
             try partition.close()
         } catch {}
+    }
+
+    /// The first 4 KiB as a run of zig-zag varints and varlongs (each position read both ways): a decoded
+    /// value never uses more than 5 (10) bytes nor fewer than its canonical encoding, and
+    /// encoding it again decodes to the same value in exactly ``Varint/size(_:)-(Int32)`` bytes.
+    public static func varints(_ input: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(byteCount: 10, alignment: 1) { scratch in
+            var position = 0
+            while position < min(input.count, 4_096) {
+                let rest = UnsafeRawBufferPointer(rebasing: input[position...])
+                var advance = 1
+                if let (value, length) = try? Varint.readVarint(rest) {
+                    precondition(length <= 5 && length <= rest.count && length >= Varint.size(value), "varint length \(length) for \(value)")
+                    let written = Varint.store(value, into: scratch, at: 0)
+                    let again = try? Varint.readVarint(UnsafeRawBufferPointer(rebasing: scratch[..<written]))
+                    precondition(again?.value == value && again?.length == Varint.size(value) && written == Varint.size(value), "varint \(value) does not round-trip")
+                    advance = length
+                }
+                if let (value, length) = try? Varint.readVarlong(rest) {
+                    precondition(length <= 10 && length <= rest.count && length >= Varint.size(value), "varlong length \(length) for \(value)")
+                    let written = Varint.store(value, into: scratch, at: 0)
+                    let again = try? Varint.readVarlong(UnsafeRawBufferPointer(rebasing: scratch[..<written]))
+                    precondition(again?.value == value && again?.length == Varint.size(value) && written == Varint.size(value), "varlong \(value) does not round-trip")
+                }
+                position += advance
+            }
+        }
     }
 }
