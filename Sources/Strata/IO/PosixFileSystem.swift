@@ -20,9 +20,11 @@ public struct PosixFileSystem: FileSystem {
         var flags = O_CLOEXEC
         switch mode {
         case .readOnly: flags |= O_RDONLY
-        case .readWrite: flags |= O_RDWR
-        case .createIfMissing: flags |= O_RDWR | O_CREAT
-        case .createNew: flags |= O_RDWR | O_CREAT | O_EXCL
+        // Never write through a symbolic link: one swapped in for a segment or checkpoint by
+        // another user would otherwise point Strata's writes at any file it can open (ELOOP).
+        case .readWrite: flags |= O_RDWR | O_NOFOLLOW
+        case .createIfMissing: flags |= O_RDWR | O_CREAT | O_NOFOLLOW
+        case .createNew: flags |= O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW
         }
         let fd = Self.retrying { Glibc.open(path, flags, 0o644) }
         guard fd >= 0 else { throw StrataIOError(call: "open", path: path, errno: errno) }

@@ -42,7 +42,14 @@ extension PartitionLog {
         }
         var report = LoadReport()
         let now = options.clock()
-        if !options.readOnly { try fs.createDirectory(directory) }
+        if !options.readOnly {
+            // A partition directory that is a symbolic link (or a file) is not written through:
+            // the link could lead anywhere outside the data directory.
+            if fs.exists(directory) && !fs.isDirectory(directory) {
+                throw StrataIOError(call: "open", path: directory + " (a symbolic link or a file, not a partition directory)", errno: ENOTDIR)
+            }
+            try fs.createDirectory(directory)
+        }
         // An fsync failed since the data was written: nothing unflushed can be trusted to reach
         // the disk, whatever the clean-shutdown marker says.
         let lostWriteback = !options.readOnly && LostWritebackMarker.isPresent(in: directory, fileSystem: fs)
