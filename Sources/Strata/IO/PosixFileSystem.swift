@@ -26,8 +26,27 @@ public struct PosixFileSystem: FileSystem {
         case .createIfMissing: flags |= O_RDWR | O_CREAT | O_NOFOLLOW
         case .createNew: flags |= O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW
         }
-        let fd = Self.retrying { Glibc.open(path, flags, 0o644) }
+        // O_NONBLOCK: a FIFO given as a segment would otherwise block the open until a writer
+        // appears (it changes nothing for regular files); anything but a regular file is refused.
+        let fd = Self.retrying { Glibc.open(path, flags | O_NONBLOCK, 0o644) }
         guard fd >= 0 else { throw StrataIOError(call: "open", path: path, errno: errno) }
+        var info = Glibc.stat()
+        guard fstat(fd, &info) == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw StrataIOError(call: "fstat", path: path, errno: error)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            Glibc.close(fd)
+            let kind = switch info.st_mode & S_IFMT {
+            case S_IFDIR: "a directory"
+            case S_IFIFO: "a FIFO"
+            case S_IFCHR, S_IFBLK: "a device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw StrataIOError(call: "open", path: path, errno: EINVAL, detail: "\(kind), not a regular file")
+        }
         return PosixFile(path: path, descriptor: fd)
     }
 

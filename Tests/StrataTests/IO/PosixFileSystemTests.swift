@@ -51,3 +51,23 @@ func makeTemporaryDirectory(_ name: String = #function) throws -> String {
         again.unlock()
     }
 }
+
+/// Files that are not regular files (a FIFO that would block, a device, a directory) are
+/// refused at open with a message that says what they are.
+@Suite struct NonRegularFileTests {
+    let fs = PosixFileSystem()
+
+    @Test func aFIFOIsRefusedWithoutBlocking() throws {
+        let dir = try makeTemporaryDirectory()
+        let path = dir + "/00000000000000000000.log"
+        #expect(mkfifo(path, 0o644) == 0)
+        let error = try #require(throws: StrataIOError.self) { try fs.open(path, mode: .readOnly) }
+        #expect(error.description == "open \(path): a FIFO, not a regular file (errno \(EINVAL))")
+    }
+
+    @Test func devicesAndDirectoriesAreRefused() throws {
+        #expect((try #require(throws: StrataIOError.self) { try fs.open("/dev/zero", mode: .readOnly) }).reason == "a device, not a regular file")
+        let dir = try makeTemporaryDirectory()
+        #expect((try #require(throws: StrataIOError.self) { try fs.open(dir, mode: .readOnly) }).reason == "a directory, not a regular file")
+    }
+}
