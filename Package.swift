@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CStrataShims"),
@@ -42,7 +43,12 @@ let package = Package(
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "StrataTopics",
-            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: [
+                "Strata",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         .target(
             name: "StrataTools",
             dependencies: [
@@ -69,7 +75,12 @@ let package = Package(
             path: "tools/crash-writer"),
         .testTarget(
             name: "StrataTopicsTests",
-            dependencies: ["StrataTopics"]),
+            dependencies: [
+                "StrataTopics", "Strata",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]),
         .testTarget(
             name: "StrataTests",
             dependencies: ["Strata", "StrataTools", "StrataSimulation", .product(name: "NIOCore", package: "swift-nio")],
