@@ -243,6 +243,8 @@ public final class Producer: Sendable {
             let started = monotonicNanoseconds()
             do {
                 let result = try log.appendAsLeader(bytes, durability: config.acks == .all ? .fsynced : .written)
+                // A retry answered as a duplicate returns before any fsync: acks=all still needs one.
+                if config.acks == .all && log.recoveryPoint <= result.lastOffset { try log.flush(upTo: result.lastOffset + 1) }
                 if producerId >= 0 {
                     state.withLockedValue { state in
                         let next = (Int64(sequence) + Int64(chunk.count)) % (Int64(Int32.max) + 1)
