@@ -73,6 +73,10 @@ let package = Package(
             name: "strata-crash-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crash-writer"),
+        .executableTarget(
+            name: "strata-topics-crash-writer",
+            dependencies: ["Strata", "StrataTopics"],
+            path: "tools/topics-crash-writer"),
         .testTarget(
             name: "StrataTopicsTests",
             dependencies: [
