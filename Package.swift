@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .library(name: "StrataTopics", targets: ["StrataTopics"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
+        .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: [
                 "Strata",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
@@ -73,6 +75,14 @@ let package = Package(
             name: "strata-crash-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crash-writer"),
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "Strata", "StrataTopics", "StrataTools",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "strata-topics-crash-writer",
             dependencies: ["Strata", "StrataTopics"],
