@@ -8,12 +8,14 @@ let package = Package(
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .library(name: "StrataTopics", targets: ["StrataTopics"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
+        .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CStrataShims"),
@@ -42,7 +44,13 @@ let package = Package(
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "StrataTopics",
-            dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: [
+                "Strata",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         .target(
             name: "StrataTools",
             dependencies: [
@@ -67,9 +75,26 @@ let package = Package(
             name: "strata-crash-writer",
             dependencies: ["Strata", .product(name: "NIOCore", package: "swift-nio")],
             path: "tools/crash-writer"),
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "Strata", "StrataTopics", "StrataTools",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-topics-crash-writer",
+            dependencies: ["Strata", "StrataTopics"],
+            path: "tools/topics-crash-writer"),
         .testTarget(
             name: "StrataTopicsTests",
-            dependencies: ["StrataTopics"]),
+            dependencies: [
+                "StrataTopics", "Strata",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]),
         .testTarget(
             name: "StrataTests",
             dependencies: ["Strata", "StrataTools", "StrataSimulation", .product(name: "NIOCore", package: "swift-nio")],

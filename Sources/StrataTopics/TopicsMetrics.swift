@@ -1,0 +1,85 @@
+import CoreMetrics
+import Strata
+import Dispatch
+import NIOConcurrencyHelpers
+
+/// The metrics a data directory reports through the `MetricsFactory` it was opened with (none
+/// by default: the library never bootstraps the global `MetricsSystem`).
+///
+/// | label | kind | dimensions |
+/// | --- | --- | --- |
+/// | `strata_produced_records_total` | counter | topic |
+/// | `strata_produced_bytes_total` | counter (batch bytes as stored) | topic |
+/// | `strata_append_duration` | timer (one batch append, fsync included for acks=all) | topic |
+/// | `strata_consumed_records_total` | counter | topic, group |
+/// | `strata_consumed_bytes_total` | counter (key + value bytes) | topic, group |
+/// | `strata_fetch_duration` | timer (one partition fetch) | topic |
+/// | `strata_consumer_lag` | gauge (high watermark − position) | topic, partition, group |
+final class TopicsMetrics: Sendable {
+    let factory: any MetricsFactory
+    private let counters = NIOLockedValueBox([String: Counter]())
+    private let timers = NIOLockedValueBox([String: CoreMetrics.Timer]())
+    private let gauges = NIOLockedValueBox([String: Gauge]())
+
+    init(factory: (any MetricsFactory)?) {
+        self.factory = factory ?? NOOPMetricsHandler.instance
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+    }
+
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = Self.key(label, dimensions)
+        return counters.withLockedValue { cache in
+            if let existing = cache[key] { return existing }
+            let made = Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = made
+            return made
+        }
+    }
+
+    func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        let key = Self.key(label, dimensions)
+        return timers.withLockedValue { cache in
+            if let existing = cache[key] { return existing }
+            let made = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = made
+            return made
+        }
+    }
+
+    func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        let key = Self.key(label, dimensions)
+        return gauges.withLockedValue { cache in
+            if let existing = cache[key] { return existing }
+            let made = Gauge(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = made
+            return made
+        }
+    }
+
+    func produced(topic: String, records: Int, bytes: Int, nanoseconds: UInt64) {
+        let dimensions = [("topic", topic)]
+        counter("strata_produced_records_total", dimensions).increment(by: records)
+        counter("strata_produced_bytes_total", dimensions).increment(by: bytes)
+        timer("strata_append_duration", dimensions).recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    func fetched(topic: String, nanoseconds: UInt64) {
+        timer("strata_fetch_duration", [("topic", topic)]).recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    func consumed(topic: String, group: String?, records: Int, bytes: Int) {
+        let dimensions = [("topic", topic), ("group", group ?? "")]
+        counter("strata_consumed_records_total", dimensions).increment(by: records)
+        counter("strata_consumed_bytes_total", dimensions).increment(by: bytes)
+    }
+
+    func lag(_ topicPartition: TopicPartition, group: String?, lag: Int64) {
+        gauge("strata_consumer_lag", [("topic", topicPartition.topic), ("partition", "\(topicPartition.partition)"), ("group", group ?? "")]).record(lag)
+    }
+}
+
+/// The monotonic clock in nanoseconds, for durations.
+func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
