@@ -228,21 +228,23 @@ public final class Producer: Sendable {
         append(chunk, bytes: chunkBytes, to: log)
     }
 
-    private func append(_ chunk: [Pending], bytes expected: Int, to log: PartitionLog) {
+    private func append(_ chunk: [Pending], bytes expected: Int, to partitionLog: PartitionLog) {
+        var log = partitionLog
         let topicPartition = log.topicPartition
         var attempt = 0
         while true {
             let (epoch, sequence) = state.withLockedValue { ($0.epoch, $0.sequences[topicPartition] ?? 0) }
-            let bytes: ByteBuffer
+            let batch: ProducedBatch
             do {
-                bytes = try encode(chunk, epoch: epoch, sequence: sequence, expectedBytes: expected)
+                batch = try encode(chunk, epoch: epoch, sequence: sequence, expectedBytes: expected)
             } catch {
                 fail(chunk, error)
                 return
             }
             let started = monotonicNanoseconds()
             do {
-                let result = try log.appendAsLeader(bytes, durability: config.acks == .all ? .fsynced : .written)
+                // Built here, so the log checks the builder's facts instead of decompressing it.
+                let result = try log.appendAsLeader(batch, durability: config.acks == .all ? .fsynced : .written)
                 // A retry answered as a duplicate returns before any fsync: acks=all still needs one.
                 if config.acks == .all && log.recoveryPoint <= result.lastOffset { try log.flush(upTo: result.lastOffset + 1) }
                 if producerId >= 0 {
@@ -251,7 +253,7 @@ public final class Producer: Sendable {
                         state.sequences[topicPartition] = Int32(next)
                     }
                 }
-                topics.metrics.produced(topic: topicPartition.topic, records: chunk.count, bytes: bytes.readableBytes, nanoseconds: monotonicNanoseconds() - started)
+                topics.metrics.produced(topic: topicPartition.topic, records: chunk.count, bytes: batch.bytes.readableBytes, nanoseconds: monotonicNanoseconds() - started)
                 topics.notifier.signal(topic: topicPartition.topic)
                 for (index, pending) in chunk.enumerated() {
                     pending.completion?(.success(RecordMetadata(
@@ -260,6 +262,19 @@ public final class Producer: Sendable {
                 }
                 return
             } catch {
+                if let refused = error as? AppendError, refused.code == .storageFailed, attempt < config.retries {
+                    // The log stopped after an fsync failed: open it again (recovery makes what
+                    // it holds durable) and retry; the retry is recognised if it was written.
+                    attempt += 1
+                    topics.logger.warning("partition log stopped; reopening it and retrying", metadata: ["partition": "\(topicPartition)", "error": "\(refused.message)"])
+                    do {
+                        log = try topics.reopenPartition(log)
+                    } catch {
+                        fail(chunk, error)
+                        return
+                    }
+                    continue
+                }
                 if let refused = error as? AppendError {
                     let code: TopicsError.Code = refused.code == .recordTooLarge || refused.code == .batchTooLarge ? .recordTooLarge : .appendRefused
                     fail(chunk, TopicsError(code, "\(topicPartition) refused a batch of \(chunk.count) records: \(refused.message)"))
@@ -279,7 +294,7 @@ public final class Producer: Sendable {
         }
     }
 
-    private func encode(_ chunk: [Pending], epoch: Int16, sequence: Int32, expectedBytes: Int) throws -> ByteBuffer {
+    private func encode(_ chunk: [Pending], epoch: Int16, sequence: Int32, expectedBytes: Int) throws -> ProducedBatch {
         var configuration = RecordBatchBuilder.Configuration(compression: config.compression)
         configuration.maxBatchBytes = .max
         if producerId >= 0 {
@@ -291,7 +306,7 @@ public final class Producer: Sendable {
         for pending in chunk {
             try builder.append(timestamp: pending.timestamp, key: pending.record.key, value: pending.record.value, headers: pending.record.headers)
         }
-        return try builder.build(context: context)
+        return try builder.buildProduced(context: context)
     }
 
     /// After an unknown outcome: a new epoch restarts every partition's sequence at 0, which

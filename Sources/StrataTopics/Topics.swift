@@ -269,6 +269,12 @@ public final class Topics: Sendable {
         return log
     }
 
+    /// Opens a stopped partition log again (see `LogManager.reopenPartition`).
+    func reopenPartition(_ failed: PartitionLog) throws -> PartitionLog {
+        try ensureOpen()
+        return try manager.reopenPartition(failed.topicPartition, replacing: failed)
+    }
+
     /// A producer id never used in this directory's logs.
     func allocateProducerId() -> Int64 {
         lastProducerId.withLockedValue { last in

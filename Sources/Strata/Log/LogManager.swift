@@ -16,6 +16,8 @@ public final class LogManager: @unchecked Sendable {
     let options: PartitionOpenOptions
     let lock: (any FileLock)?
     let state = NIOLock()
+    /// Serialises ``reopenPartition(_:replacing:)`` (a recovery must not run twice at once).
+    let reopenLock = NIOLock()
     var partitions: [TopicPartition: PartitionLog] = [:]
     var topicConfigs: [String: [String: String]] = [:]
     /// What loading found, per partition.
@@ -191,11 +193,43 @@ public final class LogManager: @unchecked Sendable {
     /// - Throws: `StrataIOError`.
     public func close() throws {
         guard !isReadOnly else { return }
+        defer { lock?.unlock() }
         let logs = state.withLock { partitions }
-        for log in logs.values { try log.close() }
+        // Every log is closed even when one fails; the directory is then not marked clean, so
+        // the next open recovers it.
+        var firstError: (any Error)? = nil
+        for log in logs.values {
+            do { try log.close() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
         try writeCheckpoints()
         try CleanShutdownMarker(logDirectory: directory, fileSystem: fileSystem).write(brokerEpoch: 0)
-        lock?.unlock()
+    }
+
+    /// Opens a partition again after its log stopped on a storage failure
+    /// (``AppendError/Code/storageFailed``, e.g. a failed fsync): the stopped log's files are
+    /// closed without flushing and the directory is recovered as after an unclean shutdown,
+    /// which writes the recovered data again when an fsync had failed. When `failed` is no
+    /// longer the partition's log (another caller reopened it first), the current log is
+    /// returned.
+    ///
+    /// - Throws: `StrataIOError`, `StrataFormatError` from recovery; a partition that does not
+    ///   exist throws `StrataIOError` ENOENT.
+    public func reopenPartition(_ topicPartition: TopicPartition, replacing failed: PartitionLog) throws -> PartitionLog {
+        try reopenLock.withLock {
+            guard let current = partition(topicPartition) else {
+                throw StrataIOError(call: "open", path: directory + "/" + topicPartition.directoryName, errno: ENOENT)
+            }
+            guard current === failed else { return current }
+            for segment in failed.allSegments { try? segment.close(trimming: false) }
+            var partitionOptions = options
+            partitionOptions.cleanShutdown = false
+            partitionOptions.recoveryPoint = failed.recoveryPoint
+            partitionOptions.logStartOffset = failed.logStartOffset
+            let log = try PartitionLog.open(directory: failed.directory, config: try config(forTopic: topicPartition.topic), options: partitionOptions)
+            state.withLock { partitions[topicPartition] = log }
+            return log
+        }
     }
 
     static func parseProperties(_ text: String) -> [String: String] {
@@ -216,3 +250,7 @@ public struct DataDirectoryLockedError: Error, Sendable, Hashable, CustomStringC
         "\(directory) is locked by another process (its .lock file is held); stop that process first"
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

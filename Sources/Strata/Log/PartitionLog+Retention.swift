@@ -107,7 +107,7 @@ extension PartitionLog {
             // before a clean-shutdown marker says the log needs no recovery: a trim lost to a
             // power cut leaves a zero-filled index whose every slot is then taken as an entry.
             for segment in current { try segment.onBecomeInactive() }
-            try current.last?.flush()
+            if let last = current.last { try fsync(last) }
             for segment in current { try segment.close(trimming: false) }
             try writeProducerSnapshot(at: logEndOffset)
             try removeDueFilesIgnoringDelay()

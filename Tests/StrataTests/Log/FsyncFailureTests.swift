@@ -62,4 +62,26 @@ import StrataSimulation
         try reopened.appendAsLeader(try LogTestSupport.batch(["c"]), durability: .fsynced)
         #expect(try Self.values(reopened) == ["a", "c"])
     }
+
+    @Test func theManagerReopensAStoppedPartitionInPlace() throws {
+        let disk = SimulatedFileSystem()
+        try disk.createDirectory("/data")
+        let manager = try LogManager.open(directory: "/data", options: FaultInjectionTests.options(disk))
+        let topicPartition = TopicPartition(topic: "f", partition: 0)
+        let log = try manager.createPartition(topicPartition)
+        try log.appendAsLeader(try LogTestSupport.batch(["a"]), durability: .fsynced)
+        disk.setFaults { call, path in call == .sync && path.hasSuffix(".log") ? .error(5) : nil }
+        #expect(throws: StrataIOError.self) { try log.appendAsLeader(try LogTestSupport.batch(["b"]), durability: .fsynced) }
+        disk.setFaults(nil)
+        let reopened = try manager.reopenPartition(topicPartition, replacing: log)
+        #expect(reopened !== log && manager.partition(topicPartition) === reopened)
+        // A second caller holding the stopped log gets the reopened one, not a second recovery.
+        #expect(try manager.reopenPartition(topicPartition, replacing: log) === reopened)
+        try reopened.appendAsLeader(try LogTestSupport.batch(["c"]), durability: .fsynced)
+        // Closing must not claim a clean shutdown for the stopped log; the manager closes anyway.
+        try manager.close()
+        disk.crash(.dropUnsynced)
+        let afterPowerCut = try LogManager.open(directory: "/data", options: FaultInjectionTests.options(disk))
+        #expect(try Self.values(try #require(afterPowerCut.partition(topicPartition))) == ["a", "b", "c"])
+    }
 }
