@@ -11,6 +11,9 @@ public struct TopicsOptions: Sendable {
     public var logger = Logger(label: "strata.topics")
     /// Storage options (file system, clock, decoding limits) passed to every partition log.
     public var storage = PartitionOpenOptions()
+    /// The background tasks of the data directory (retention, flushes on `flush.ms`, deletion
+    /// of `.deleted` files, checkpoints) while it is open; nil runs none.
+    public var maintenance: MaintenanceSchedule? = MaintenanceSchedule()
 
     /// Defaults: no metrics, the POSIX file system, the system clock.
     public init(metricsFactory: (any MetricsFactory)? = nil) {
@@ -59,7 +62,9 @@ public final class Topics: Sendable {
     public static func open(directory: String, options: TopicsOptions = TopicsOptions()) throws -> Topics {
         let manager = try LogManager.open(directory: directory, options: options.storage)
         do {
-            return try Topics(directory: directory, manager: manager, options: options)
+            let topics = try Topics(directory: directory, manager: manager, options: options)
+            if let schedule = options.maintenance { manager.startMaintenance(schedule) }
+            return topics
         } catch {
             try? manager.close()
             throw error

@@ -18,6 +18,10 @@ public final class LogManager: @unchecked Sendable {
     let state = NIOLock()
     /// Serialises ``reopenPartition(_:replacing:)`` (a recovery must not run twice at once).
     let reopenLock = NIOLock()
+    /// Serialises checkpoint writes (the background task and callers share the temp files).
+    let checkpointLock = NIOLock()
+    /// The background tasks, when started.
+    let maintenance = NIOLockedValueBox<MaintenanceTask?>(nil)
     var partitions: [TopicPartition: PartitionLog] = [:]
     var topicConfigs: [String: [String: String]] = [:]
     /// What loading found, per partition.
@@ -176,15 +180,17 @@ public final class LogManager: @unchecked Sendable {
     /// - Throws: `StrataIOError`.
     public func writeCheckpoints() throws {
         guard !isReadOnly else { return }
-        let logs = state.withLock { partitions }
-        var recoveryPoints: [TopicPartition: Int64] = [:]
-        var startOffsets: [TopicPartition: Int64] = [:]
-        for (topicPartition, log) in logs {
-            recoveryPoints[topicPartition] = log.recoveryPoint
-            if log.logStartOffset > (log.segmentBaseOffsets.first ?? 0) { startOffsets[topicPartition] = log.logStartOffset }
+        try checkpointLock.withLock {
+            let logs = state.withLock { partitions }
+            var recoveryPoints: [TopicPartition: Int64] = [:]
+            var startOffsets: [TopicPartition: Int64] = [:]
+            for (topicPartition, log) in logs {
+                recoveryPoints[topicPartition] = log.recoveryPoint
+                if log.logStartOffset > (log.segmentBaseOffsets.first ?? 0) { startOffsets[topicPartition] = log.logStartOffset }
+            }
+            try OffsetCheckpointFile(logDirectory: directory, kind: .recoveryPoint, fileSystem: fileSystem).write(recoveryPoints)
+            try OffsetCheckpointFile(logDirectory: directory, kind: .logStartOffset, fileSystem: fileSystem).write(startOffsets)
         }
-        try OffsetCheckpointFile(logDirectory: directory, kind: .recoveryPoint, fileSystem: fileSystem).write(recoveryPoints)
-        try OffsetCheckpointFile(logDirectory: directory, kind: .logStartOffset, fileSystem: fileSystem).write(startOffsets)
     }
 
     /// Shuts down cleanly: every log flushed and closed, checkpoints written, the clean
@@ -194,6 +200,7 @@ public final class LogManager: @unchecked Sendable {
     public func close() throws {
         guard !isReadOnly else { return }
         defer { lock?.unlock() }
+        stopMaintenance()
         let logs = state.withLock { partitions }
         // Every log is closed even when one fails; the directory is then not marked clean, so
         // the next open recovers it.

@@ -101,11 +101,19 @@ extension PartitionLog {
         }
         try fileSystem.syncDirectory(directory)
         pendingDeletions.append((paths, clock() + config.fileDeleteDelayMs))
-        if config.fileDeleteDelayMs == 0 { try removeDueFiles() }
+        if config.fileDeleteDelayMs == 0 { try removeDueFilesLocked() }
     }
 
-    /// Removes `.deleted` files whose delay has passed.
+    /// Removes `.deleted` files whose `file.delete.delay.ms` has passed (a periodic task; see
+    /// ``LogManager/startMaintenance(_:)``).
+    ///
+    /// - Throws: `StrataIOError`.
     public func removeDueFiles() throws {
+        guard !isReadOnly else { return }
+        try writeLock.withLock { try removeDueFilesLocked() }
+    }
+
+    func removeDueFilesLocked() throws {
         let now = clock()
         var remaining: [(paths: [String], deadline: Int64)] = []
         for pending in pendingDeletions {
