@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= strata-data
 
-.PHONY: all deps build demo test test-swift crosscheck fuzz fuzz-smoke bench clean
+.PHONY: all deps build demo test test-swift crosscheck fuzz fuzz-smoke bench soak clean
 FUZZ_SECONDS ?= 60
 
 all: build
@@ -52,6 +52,13 @@ fuzz: deps
 
 fuzz-smoke:
 	tools/fuzz-run 8
+
+# Producers, a consumer group, retention and compaction in a child process killed with SIGKILL
+# at random moments for SOAK_SECONDS; every acknowledged record checked after the kills.
+SOAK_SECONDS ?= 300
+soak: deps
+	$(SWIFT) build --product strata-soak
+	.build/debug/strata-soak --seconds $(SOAK_SECONDS)
 
 bench: deps
 	cd tools/bench && $(SWIFT) run -c release strata-bench $(BENCH_ARGS)

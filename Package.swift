@@ -87,6 +87,10 @@ let package = Package(
             name: "strata-topics-crash-writer",
             dependencies: ["Strata", "StrataTopics"],
             path: "tools/topics-crash-writer"),
+        .executableTarget(
+            name: "strata-soak",
+            dependencies: ["Strata", "StrataTopics", "StrataSimulation", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "tools/soak"),
         .testTarget(
             name: "StrataTopicsTests",
             dependencies: [
