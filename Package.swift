@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .library(name: "StrataTopics", targets: ["StrataTopics"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
+        .executable(name: "strata-verify", targets: ["strata-verify"]),
     ],
     dependencies: [
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
@@ -52,6 +53,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "strata-dump",
+            dependencies: [
+                "Strata", "StrataTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-verify",
             dependencies: [
                 "Strata", "StrataTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
