@@ -9,9 +9,12 @@ public struct RepairCommand {
     let dryRun: Bool
     let out: ToolOutput
     let err: ToolOutput
+    let config: LogConfig
 
-    /// A repair of what `verifier` found in `paths`.
-    public init(verifier: Verifier, paths: [String], dryRun: Bool, out: ToolOutput, err: ToolOutput) {
+    /// A repair of what `verifier` found in `paths`; indexes are rebuilt with `config`'s
+    /// `index.interval.bytes` (Kafka's default 4096 unless told otherwise).
+    public init(verifier: Verifier, paths: [String], dryRun: Bool, out: ToolOutput, err: ToolOutput, config: LogConfig = LogConfig()) {
+        self.config = config
         self.verifier = verifier
         self.paths = paths
         self.dryRun = dryRun
@@ -44,7 +47,7 @@ public struct RepairCommand {
                 return .operationalError
             }
         }
-        let execution = RepairExecution(fileSystem: fileSystem, limits: verifier.options.limits)
+        let execution = RepairExecution(fileSystem: fileSystem, limits: verifier.options.limits, config: config)
         for action in changes {
             do {
                 try execution.run(action)

@@ -8,6 +8,8 @@ import Strata
 struct RepairExecution {
     let fileSystem: any FileSystem
     let limits: DecodingLimits
+    /// The configuration indexes are rebuilt with (`index.interval.bytes` matters).
+    let config: LogConfig
 
     /// Runs one action.
     ///
@@ -91,7 +93,7 @@ struct RepairExecution {
         } else {
             aborted = []
         }
-        let segment = try LogSegment.open(directory: directory, baseOffset: baseOffset, config: LogConfig(), fileSystem: fileSystem,
+        let segment = try LogSegment.open(directory: directory, baseOffset: baseOffset, config: config, fileSystem: fileSystem,
                                           limits: limits, now: systemMilliseconds())
         var markers: [Int64: Int64] = [:]
         try segment.recover { entry in

@@ -101,8 +101,10 @@ struct RepairPlan: Sendable {
         for directory in directories.sorted() {
             handled.formUnion(try setAsideSnapshots(in: directory, verdicts: verdicts, fileSystem: fileSystem))
         }
+        var left: Set<String> = []
         for finding in findings where !(Self.repairable.contains(finding.kind) && handled.contains(finding.file)) {
             if Self.repairable.contains(finding.kind) && actions.contains(where: { if case .manual(let file, _) = $0 { file == finding.file } else { false } }) { continue }
+            guard left.insert(finding.file + "\u{0}" + finding.kind.rawValue).inserted else { continue }
             actions.append(.manual(file: finding.file, reason: "\(finding.kind.rawValue): \(finding.message)"))
         }
     }

@@ -87,9 +87,9 @@ extension Verifier {
         }
         let last = entry.lastOffset
         if let base = scan.baseOffset {
-            if first < base {
+            if first < base && !scan.hasOffsetProblems {
                 report(VerifyFinding(.baseOffsetMismatch, file: path, position: position, offset: first, declared: "base offset \(base) (file name)",
-                                     computed: "first offset \(first)", "a batch below the segment's base offset"))
+                                     computed: "first offset \(first)", "a batch below the segment's base offset (later ones not repeated)"))
                 scan.hasOffsetProblems = true
             } else if last - base > Int64(Int32.max) {
                 report(VerifyFinding(.offsetOverflow, file: path, position: position, offset: last, declared: "base offset \(base)",

@@ -29,6 +29,9 @@ struct StrataVerify: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "With --repair: print the plan and change nothing.")
     var dryRun = false
 
+    @Option(name: .customLong("index-interval-bytes"), help: "With --repair: the topic's index.interval.bytes, for rebuilt indexes (default 4096).")
+    var indexIntervalBytes = 4096
+
     @Flag(name: .customLong("no-progress"), help: "No progress bar, even on a terminal.")
     var noProgress = false
 
@@ -36,6 +39,7 @@ struct StrataVerify: ParsableCommand {
         if paths.isEmpty { throw ValidationError("give at least one path to verify") }
         if futureMs < 0 { throw ValidationError("--future-ms must not be negative") }
         if dryRun && !repair { throw ValidationError("--dry-run goes with --repair") }
+        if indexIntervalBytes < 0 { throw ValidationError("--index-interval-bytes must not be negative") }
     }
 
     func makeVerifier(out: ToolOutput) -> Verifier {
@@ -56,7 +60,9 @@ struct StrataVerify: ParsableCommand {
         verifier.finish()
         var code = verifier.exitCode
         if repair && code == .findings {
-            code = RepairCommand(verifier: verifier, paths: paths, dryRun: dryRun, out: out, err: err).run { makeVerifier(out: out) }
+            var config = LogConfig()
+            config.indexIntervalBytes = indexIntervalBytes
+            code = RepairCommand(verifier: verifier, paths: paths, dryRun: dryRun, out: out, err: err, config: config).run { makeVerifier(out: out) }
         }
         out.flush()
         err.flush()

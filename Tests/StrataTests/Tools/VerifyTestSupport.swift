@@ -30,14 +30,16 @@ enum VerifyTestSupport {
     }
 
     /// Verifies `paths`, then repairs in-process; returns the repair's exit code and output.
-    static func repair(_ paths: [String], dryRun: Bool = false) -> (exitCode: ToolExitCode, text: String, errors: String) {
+    static func repair(_ paths: [String], dryRun: Bool = false, indexInterval: Int = 200) -> (exitCode: ToolExitCode, text: String, errors: String) {
         let out = StringOutput(), err = StringOutput()
         let make = { Verifier(options: VerifyOptions(), out: out) }
         let verifier = make()
         for path in paths { verifier.verify(path: path) }
         verifier.finish()
         guard verifier.exitCode == .findings else { return (verifier.exitCode, out.text, err.text) }
-        let code = RepairCommand(verifier: verifier, paths: paths, dryRun: dryRun, out: out, err: err).run(makeVerifier: make)
+        var config = LogConfig()
+        config.indexIntervalBytes = indexInterval
+        let code = RepairCommand(verifier: verifier, paths: paths, dryRun: dryRun, out: out, err: err, config: config).run(makeVerifier: make)
         return (code, out.text, err.text)
     }
 
