@@ -84,6 +84,7 @@ public struct LogDumper {
                 break
             }
             guard let entry else { break }
+            if !entry.isValid { hadProblems = true }  // printed as isvalid: false; the exit code says so too
             if options.json {
                 printJSON(entry, file: path, context: context)
                 continue
