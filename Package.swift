@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Strata", targets: ["Strata"]),
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .library(name: "StrataTopics", targets: ["StrataTopics"]),
+        .library(name: "StrataTools", targets: ["StrataTools"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
         .executable(name: "strata-verify", targets: ["strata-verify"]),
     ],

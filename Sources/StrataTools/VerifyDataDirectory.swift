@@ -38,21 +38,25 @@ extension Verifier {
     /// within its log (at most the log end offset). Entries for partitions absent from the
     /// directory are not judged (Kafka drops them).
     private func verifyCheckpoint(_ file: OffsetCheckpointFile, kind: OffsetCheckpointFile.Kind, outcomes: [String: PartitionOutcome]) {
-        guard fileSystem.exists(file.path) else { return }
-        stats.files += 1
-        let entries: [OffsetCheckpointEntry]
-        do {
-            entries = try file.readEntries()
-        } catch {
-            report(VerifyFinding(.checkpointCorrupt, file: file.path, "\(error)"))
-            return
-        }
+        guard let entries = readCheckpoint(file.path, read: file.readEntries) else { return }
         for entry in entries {
             guard let end = outcomes[entry.topicPartition.directoryName]?.logEndOffset else { continue }
             if entry.offset > end || entry.offset < 0 {
                 report(VerifyFinding(.checkpointOutOfRange, file: file.path, offset: entry.offset, declared: "\(entry.topicPartition) \(entry.offset)",
                                      computed: "log end offset \(end)", "\(kind.fileName) names an offset outside the partition's log"))
             }
+        }
+    }
+
+    /// The entries of a checkpoint file that exists, or nil (reported when it does not parse).
+    func readCheckpoint<Entry>(_ path: String, read: () throws -> [Entry]) -> [Entry]? {
+        guard fileSystem.exists(path) else { return nil }
+        stats.files += 1
+        do {
+            return try read()
+        } catch {
+            report(VerifyFinding(.checkpointCorrupt, file: path, "\(error)"))
+            return nil
         }
     }
 }

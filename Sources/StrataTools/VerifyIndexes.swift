@@ -6,42 +6,20 @@ extension Verifier {
     /// after a multi-batch append before KAFKA-806, the last offset of a later batch — lookups
     /// stay correct). Returns false when the index needs rebuilding.
     func checkOffsetIndex(_ path: String, log: LogScan, baseOffset: Int64) -> Bool {
-        stats.files += 1
-        var good = true
-        do {
-            let file = try fileSystem.open(path, mode: .readOnly)
-            defer { file.close() }
-            let length = try file.size()
-            if length % OffsetIndex.entrySize != 0 {
-                report(VerifyFinding(.indexLength, file: path, position: length - length % OffsetIndex.entrySize, declared: "\(length) bytes",
-                                     computed: "a multiple of \(OffsetIndex.entrySize)", "a partial entry at the end"))
+        var previous: (offset: Int64, position: Int)? = nil
+        return checkIndexFile(path, entrySize: OffsetIndex.entrySize, open: { file, length in
+            let index = try OffsetIndex(file: file, baseOffset: baseOffset, maxIndexSize: max(length, OffsetIndex.entrySize), isNew: false)
+            return (index.entryCount, index.entry(at:))
+        }, isZero: { $0.offset == baseOffset && $0.position == 0 }) { at, entry in
+            var good = true
+            if let previous, entry.offset <= previous.offset || entry.position <= previous.position {
+                report(VerifyFinding(.indexOrder, file: path, position: at, offset: entry.offset, declared: "offset \(entry.offset) at \(entry.position)",
+                                     computed: "after offset \(previous.offset) at \(previous.position)", "index entries do not increase"))
                 good = false
             }
-            let index = try OffsetIndex(file: file, baseOffset: baseOffset, maxIndexSize: max(length, OffsetIndex.entrySize), isNew: false)
-            var zeroRun = ZeroRun()
-            var previous: (offset: Int64, position: Int)? = nil
-            for slot in 0..<index.entryCount {
-                let entry = try index.entry(at: slot)
-                if slot > 0 && entry.offset == baseOffset && entry.position == 0 {
-                    zeroRun.add(slot)
-                    continue
-                }
-                if let run = zeroRun.take() { reportZeroRun(run, path: path, entrySize: OffsetIndex.entrySize); good = false }
-                let at = slot * OffsetIndex.entrySize
-                if let previous, entry.offset <= previous.offset || entry.position <= previous.position {
-                    report(VerifyFinding(.indexOrder, file: path, position: at, offset: entry.offset, declared: "offset \(entry.offset) at \(entry.position)",
-                                         computed: "after offset \(previous.offset) at \(previous.position)", "index entries do not increase"))
-                    good = false
-                }
-                previous = entry
-                good = checkIndexEntry(entry, slotPosition: at, path: path, log: log) && good
-            }
-            if let run = zeroRun.take() { reportZeroRun(run, path: path, entrySize: OffsetIndex.entrySize); good = false }
-        } catch {
-            report(VerifyFinding(.unreadable, file: path, "\(error)"))
-            return false
+            previous = entry
+            return checkIndexEntry(entry, slotPosition: at, path: path, log: log) && good
         }
-        return good
     }
 
     private func checkIndexEntry(_ entry: (offset: Int64, position: Int), slotPosition: Int, path: String, log: LogScan) -> Bool {
@@ -63,48 +41,63 @@ extension Verifier {
     /// Checks a `.timeindex`: whole entries, no zero runs, timestamps strictly and offsets weakly
     /// increasing, each offset inside a valid batch whose max timestamp is the entry's.
     func checkTimeIndex(_ path: String, log: LogScan, baseOffset: Int64) -> Bool {
+        var previous: (timestamp: Int64, offset: Int64)? = nil
+        return checkIndexFile(path, entrySize: TimeIndex.entrySize, open: { file, length in
+            let index = try TimeIndex(file: file, baseOffset: baseOffset, maxIndexSize: max(length, TimeIndex.entrySize), isNew: false)
+            return (index.entryCount, index.entry(at:))
+        }, isZero: { $0.timestamp == 0 && $0.offset == baseOffset }) { at, entry in
+            var good = true
+            if let previous, entry.timestamp <= previous.timestamp || entry.offset < previous.offset {
+                report(VerifyFinding(.indexOrder, file: path, position: at, offset: entry.offset, declared: "timestamp \(entry.timestamp) offset \(entry.offset)",
+                                     computed: "after timestamp \(previous.timestamp) offset \(previous.offset)", "time index entries do not increase"))
+                good = false
+            }
+            previous = entry
+            guard let found = log.firstBatch(reaching: entry.offset), log.batches[found].firstOffset <= entry.offset else {
+                report(VerifyFinding(.timeIndexOffset, file: path, position: at, offset: entry.offset, declared: "offset \(entry.offset)",
+                                     computed: nil, "the offset lies in no valid batch of the segment"))
+                return false
+            }
+            let batch = log.batches[found]
+            if batch.maxTimestamp != entry.timestamp {
+                report(VerifyFinding(.timeIndexMismatch, file: path, position: at, offset: entry.offset, declared: "timestamp \(entry.timestamp)",
+                                     computed: "batch max timestamp \(batch.maxTimestamp)", "the time index disagrees with the log"))
+                good = false
+            }
+            return good
+        }
+    }
+
+    /// The walk both index kinds share: the file opened read-only, a partial last entry
+    /// reported, all-zero slots after the first gathered into runs (reported once each), and
+    /// `check` called with each other slot's byte position and entry. Returns false when
+    /// anything was wrong.
+    private func checkIndexFile<Entry>(_ path: String, entrySize: Int,
+                                       open: (any StorageFile, Int) throws -> (count: Int, entry: (Int) throws -> Entry),
+                                       isZero: (Entry) -> Bool, check: (Int, Entry) -> Bool) -> Bool {
         stats.files += 1
         var good = true
         do {
             let file = try fileSystem.open(path, mode: .readOnly)
             defer { file.close() }
             let length = try file.size()
-            if length % TimeIndex.entrySize != 0 {
-                report(VerifyFinding(.indexLength, file: path, position: length - length % TimeIndex.entrySize, declared: "\(length) bytes",
-                                     computed: "a multiple of \(TimeIndex.entrySize)", "a partial entry at the end"))
+            if length % entrySize != 0 {
+                report(VerifyFinding(.indexLength, file: path, position: length - length % entrySize, declared: "\(length) bytes",
+                                     computed: "a multiple of \(entrySize)", "a partial entry at the end"))
                 good = false
             }
-            let index = try TimeIndex(file: file, baseOffset: baseOffset, maxIndexSize: max(length, TimeIndex.entrySize), isNew: false)
+            let index = try open(file, length)
             var zeroRun = ZeroRun()
-            var previous: (timestamp: Int64, offset: Int64)? = nil
-            for slot in 0..<index.entryCount {
-                let entry = try index.entry(at: slot)
-                if slot > 0 && entry.timestamp == 0 && entry.offset == baseOffset {
+            for slot in 0..<index.count {
+                let entry = try index.entry(slot)
+                if slot > 0 && isZero(entry) {
                     zeroRun.add(slot)
                     continue
                 }
-                if let run = zeroRun.take() { reportZeroRun(run, path: path, entrySize: TimeIndex.entrySize); good = false }
-                let at = slot * TimeIndex.entrySize
-                if let previous, entry.timestamp <= previous.timestamp || entry.offset < previous.offset {
-                    report(VerifyFinding(.indexOrder, file: path, position: at, offset: entry.offset, declared: "timestamp \(entry.timestamp) offset \(entry.offset)",
-                                         computed: "after timestamp \(previous.timestamp) offset \(previous.offset)", "time index entries do not increase"))
-                    good = false
-                }
-                previous = entry
-                guard let found = log.firstBatch(reaching: entry.offset), log.batches[found].firstOffset <= entry.offset else {
-                    report(VerifyFinding(.timeIndexOffset, file: path, position: at, offset: entry.offset, declared: "offset \(entry.offset)",
-                                         computed: nil, "the offset lies in no valid batch of the segment"))
-                    good = false
-                    continue
-                }
-                let batch = log.batches[found]
-                if batch.maxTimestamp != entry.timestamp {
-                    report(VerifyFinding(.timeIndexMismatch, file: path, position: at, offset: entry.offset, declared: "timestamp \(entry.timestamp)",
-                                         computed: "batch max timestamp \(batch.maxTimestamp)", "the time index disagrees with the log"))
-                    good = false
-                }
+                if let run = zeroRun.take() { reportZeroRun(run, path: path, entrySize: entrySize); good = false }
+                good = check(slot * entrySize, entry) && good
             }
-            if let run = zeroRun.take() { reportZeroRun(run, path: path, entrySize: TimeIndex.entrySize); good = false }
+            if let run = zeroRun.take() { reportZeroRun(run, path: path, entrySize: entrySize); good = false }
         } catch {
             report(VerifyFinding(.unreadable, file: path, "\(error)"))
             return false

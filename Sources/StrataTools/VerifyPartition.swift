@@ -128,15 +128,7 @@ extension Verifier {
     /// `leader-epoch-checkpoint`: parses; epochs and start offsets increase; none past the log end.
     private func verifyLeaderEpochs(_ directory: String, logEndOffset: Int64?) {
         let file = LeaderEpochCheckpointFile(partitionDirectory: directory, fileSystem: fileSystem)
-        guard fileSystem.exists(file.path) else { return }
-        stats.files += 1
-        let entries: [EpochEntry]
-        do {
-            entries = try file.read()
-        } catch {
-            report(VerifyFinding(.checkpointCorrupt, file: file.path, "\(error)"))
-            return
-        }
+        guard let entries = readCheckpoint(file.path, read: file.read) else { return }
         var previous: EpochEntry? = nil
         for (line, entry) in entries.enumerated() {
             if let previous, entry.epoch <= previous.epoch || entry.startOffset < previous.startOffset {

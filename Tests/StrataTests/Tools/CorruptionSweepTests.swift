@@ -16,11 +16,14 @@ import Testing
 
     static let codecs: [Compression] = [.none, .gzip, .snappy, .lz4, .zstd]
 
-    /// A fresh copy of `pristine` to damage.
-    static func copy(_ pristine: String, trial: String) throws -> (directory: String, rename: (String) -> String) {
+    /// A fresh copy of `pristine` to damage, its entries, and each `.log` kept as
+    /// `.log.original` (a name no tool reads) for checking what was saved aside.
+    static func copy(_ pristine: String, entries: [Entry], trial: String) throws -> (directory: String, entries: [Entry]) {
         let target = try makeTemporaryDirectory(trial) + "/topic-0"
         try FileManager.default.copyItem(atPath: pristine, toPath: target)
-        return (target, { $0.replacingOccurrences(of: pristine, with: target) })
+        let moved = entries.map { Entry(log: $0.log.replacingOccurrences(of: pristine, with: target), position: $0.position, size: $0.size, offsets: $0.offsets) }
+        for log in Set(moved.map(\.log)) { try FileManager.default.copyItem(atPath: log, toPath: log + ".original") }
+        return (target, moved)
     }
 
     static func entries(_ directory: String) throws -> [Entry] {
@@ -74,9 +77,7 @@ import Testing
         let original = try VerifyTestSupport.records(in: pristine)
         let pristineEntries = try Self.entries(pristine)
         for trial in 0..<20 {
-            let (directory, rename) = try Self.copy(pristine, trial: "flip\(compression.codec.name)\(trial)")
-            let entries = pristineEntries.map { Entry(log: rename($0.log), position: $0.position, size: $0.size, offsets: $0.offsets) }
-            for log in Set(entries.map(\.log)) { try FileManager.default.copyItem(atPath: log, toPath: log + ".original.tmp") }
+            let (directory, entries) = try Self.copy(pristine, entries: pristineEntries, trial: "flip\(compression.codec.name)\(trial)")
             // One to three batches, each with a bit flipped in the bytes its CRC covers (or the CRC itself).
             let victims = Array(entries.shuffled(using: &rng).prefix(Int.random(in: 1...3, using: &rng)))
             for victim in victims {
@@ -89,7 +90,6 @@ import Testing
             #expect(reported == Set(victims.map { "\($0.log)@\($0.position)" }), "\(context): \(outcome.text)")
             #expect(outcome.findings.filter { $0.file.hasSuffix(".log") }.allSatisfy { $0.kind == .crcMismatch }, "\(context)")
             #expect(try Self.dumpEverything(directory), "\(context): strata-dump saw no problem")
-            for log in Set(entries.map(\.log)) { try FileManager.default.moveItem(atPath: log + ".original.tmp", toPath: log + ".original") }
             try Self.expectRepaired(directory, original: original, lost: Set(victims.flatMap(\.offsets)), entries: entries, context: context)
             let kept = try VerifyTestSupport.records(in: directory)
             #expect(Set(kept.keys) == Set(original.keys).subtracting(victims.flatMap(\.offsets)), "\(context): exactly the damaged batches go")
@@ -104,9 +104,7 @@ import Testing
         let original = try VerifyTestSupport.records(in: pristine)
         let pristineEntries = try Self.entries(pristine)
         for trial in 0..<20 {
-            let (directory, rename) = try Self.copy(pristine, trial: "cut\(compression.codec.name)\(trial)")
-            let entries = pristineEntries.map { Entry(log: rename($0.log), position: $0.position, size: $0.size, offsets: $0.offsets) }
-            for log in Set(entries.map(\.log)) { try FileManager.default.copyItem(atPath: log, toPath: log + ".original") }
+            let (directory, entries) = try Self.copy(pristine, entries: pristineEntries, trial: "cut\(compression.codec.name)\(trial)")
             let victim = entries.randomElement(using: &rng)!
             let context = "seed \(seed) \(compression) trial \(trial)"
             var lost = Set(victim.offsets)
