@@ -34,6 +34,8 @@ test-swift:
 # Batch files from Strata's encoder, then whole partition directories written through the
 # engine (segments, indexes, rolls, restart, clean close), each checked by kafka-python and the
 # spec; the self-test damages copies of the latter and requires every damage to be reported.
+# Then strata-verify --deep must find that directory clean, and tools/dumpcheck requires
+# strata-dump --json to agree with kafka-python on every record of it and of kafka-real.
 # Random seeds (printed); replay one: .build/debug/strata-crosscheck-writer [--segments] DIR SEED.
 crosscheck:
 	$(SWIFT) build --product strata-crosscheck-writer
@@ -43,6 +45,10 @@ crosscheck:
 	.build/debug/strata-crosscheck-writer --segments .build/crosscheck-segments
 	tools/crosscheck --segments .build/crosscheck-segments
 	tools/crosscheck --segments --self-test .build/crosscheck-segments
+	$(SWIFT) build --product strata-dump
+	$(SWIFT) build --product strata-verify
+	.build/debug/strata-verify --deep --no-progress .build/crosscheck-segments/data
+	tools/dumpcheck .build/debug/strata-dump .build/crosscheck-segments $(wildcard ../shared/testdata/kafka-real)
 
 # Throughput next to memcpy, the raw codec libraries and raw file I/O (tools/bench/README.md);
 # e.g. make bench BENCH_ARGS=--quick

@@ -7,8 +7,10 @@ let package = Package(
         .library(name: "Strata", targets: ["Strata"]),
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .library(name: "StrataTopics", targets: ["StrataTopics"]),
+        .library(name: "StrataTools", targets: ["StrataTools"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
         .executable(name: "strata", targets: ["strata"]),
+        .executable(name: "strata-verify", targets: ["strata-verify"]),
     ],
     dependencies: [
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
@@ -60,6 +62,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "strata-dump",
+            dependencies: [
+                "Strata", "StrataTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-verify",
             dependencies: [
                 "Strata", "StrataTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

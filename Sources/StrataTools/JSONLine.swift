@@ -30,22 +30,35 @@ public struct JSONLine {
     /// The object's text.
     public var text: String { "{" + fields.joined(separator: ",") + "}" }
 
-    /// A JSON string literal for `text`, escaping quotes, backslashes and control characters.
+    /// A JSON string literal for `text`, escaping quotes, backslashes and control characters
+    /// (`\n`, `\r`, `\t`, else `\u00xx`); other bytes of the UTF-8 pass through.
     public static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 8)
+            out.append(UInt8(ascii: "\""))
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
+                default:
+                    out.append(UInt8(ascii: "u")); out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
+                    out.append(PayloadEncoding.hexDigits[Int(byte >> 4)]); out.append(PayloadEncoding.hexDigits[Int(byte & 0x0F)])
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+            out.append(UInt8(ascii: "\""))
+            return String(decoding: out, as: UTF8.self)
         }
-        return out + "\""
     }
 }
 
@@ -58,12 +71,15 @@ public enum PayloadEncoding: String, Sendable, CaseIterable {
     /// Lower-case hexadecimal of the bytes.
     case hex
 
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// The bytes as this encoding's text.
-    public func encode(_ bytes: some Sequence<UInt8>) -> String {
+    public func encode(_ bytes: some Collection<UInt8>) -> String {
         switch self {
-        case .utf8: String(decoding: Array(bytes), as: UTF8.self)
+        case .utf8: String(decoding: bytes, as: UTF8.self)
         case .base64: Data(bytes).base64EncodedString()
-        case .hex: bytes.map { String(format: "%02x", $0) }.joined()
+        case .hex:
+            String(decoding: bytes.flatMap { byte in [Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0x0F)]] }, as: UTF8.self)
         }
     }
 }

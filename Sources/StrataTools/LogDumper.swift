@@ -27,6 +27,9 @@ public struct LogDumper {
         public var payloadEncoding = PayloadEncoding.utf8
         /// Decoding limits.
         public var limits = DecodingLimits.default
+        /// Decode keys and values as `__consumer_offsets` or `__transaction_state` records
+        /// (`--offsets-decoder`, `--transaction-log-decoder`; implies `printDataLog`).
+        public var coordinatorDecoder: CoordinatorRecordDecoder? = nil
         /// Creates the defaults.
         public init() {}
     }
@@ -84,6 +87,7 @@ public struct LogDumper {
                 break
             }
             guard let entry else { break }
+            if !entry.isValid { hadProblems = true }  // printed as isvalid: false; the exit code says so too
             if options.json {
                 printJSON(entry, file: path, context: context)
                 continue
@@ -181,8 +185,7 @@ public struct LogDumper {
                 if h.isControl {
                     if !options.skipRecordMetadata { line += Self.controlDescription(record) }
                 } else if options.printDataLog {
-                    if let key = record.key { line += " key: \(String(buffer: key))" }
-                    if let value = record.value { line += " payload: \(String(buffer: value))" }
+                    line += dataText(key: record.key, value: record.value, offset: record.offset)
                 }
                 out.line(line)
             }
@@ -194,12 +197,18 @@ public struct LogDumper {
                     line += " offset: \(message.offset) \(message.timestampType): \(message.timestamp ?? -1) keySize: \(message.key?.readableBytes ?? -1) valueSize: \(message.value?.readableBytes ?? -1) isValid: \(message.isValid) crc: \(message.crc)}"
                 }
                 if options.printDataLog {
-                    if let key = message.key { line += " key: \(String(buffer: key))" }
-                    if let value = message.value { line += " payload: \(String(buffer: value))" }
+                    line += dataText(key: message.key, value: message.value, offset: message.offset)
                 }
                 out.line(line)
             }
         }
+    }
+
+    /// ` key: … payload: …` as strings, or as the coordinator decoder reads them.
+    private func dataText(key: ByteBuffer?, value: ByteBuffer?, offset: Int64) -> String {
+        let texts: (key: String?, payload: String?) = options.coordinatorDecoder.map { $0.decode(key: key, value: value, offset: offset) }
+            ?? (key.map { String(buffer: $0) }, value.map { String(buffer: $0) })
+        return (texts.key.map { " key: \($0)" } ?? "") + (texts.payload.map { " payload: \($0)" } ?? "")
     }
 
     static func controlDescription(_ record: Record) -> String {

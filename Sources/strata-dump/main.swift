@@ -37,6 +37,12 @@ struct StrataDump: ParsableCommand {
     @Option(name: .customLong("max-message-size"), help: "The largest batch read at an index position.")
     var maxMessageSize: Int = 5_242_880
 
+    @Flag(name: .customLong("offsets-decoder"), help: "Decode __consumer_offsets records (implies --print-data-log).")
+    var offsetsDecoder = false
+
+    @Flag(name: .customLong("transaction-log-decoder"), help: "Decode __transaction_state records (implies --print-data-log).")
+    var transactionLogDecoder = false
+
     @Flag(name: .customLong("json"), help: "One JSON object per line (NDJSON) instead of kafka-dump-log's text.")
     var json = false
 
@@ -47,6 +53,7 @@ struct StrataDump: ParsableCommand {
         if files.isEmpty && (fileList ?? "").isEmpty {
             throw ValidationError("give files to dump, as arguments or with --files")
         }
+        if offsetsDecoder && transactionLogDecoder { throw ValidationError("give one of --offsets-decoder and --transaction-log-decoder") }
         if let maxBytes, maxBytes < 0 { throw ValidationError("--max-bytes must not be negative") }
         guard PayloadEncoding(rawValue: payloadEncoding) != nil else {
             throw ValidationError("--payload-encoding must be utf8, base64 or hex")
@@ -74,7 +81,8 @@ struct StrataDump: ParsableCommand {
     func run() throws {
         var options = LogDumper.Options()
         options.deepIteration = deepIteration
-        options.printDataLog = printDataLog
+        options.printDataLog = printDataLog || offsetsDecoder || transactionLogDecoder
+        options.coordinatorDecoder = offsetsDecoder ? .offsets : transactionLogDecoder ? .transactionLog : nil
         options.skipRecordMetadata = skipRecordMetadata
         options.maxBytes = maxBytes
         options.verifyIndexOnly = verifyIndexOnly

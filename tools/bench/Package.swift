@@ -21,6 +21,7 @@ let package = Package(
                 "CBenchCodecs", "CBenchMallocCounter",
                 .product(name: "Strata", package: "Strata"),
                 .product(name: "StrataSimulation", package: "Strata"),
+                .product(name: "StrataTools", package: "Strata"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
     ]

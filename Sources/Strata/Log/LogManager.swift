@@ -43,12 +43,7 @@ public final class LogManager: @unchecked Sendable {
         var lock: (any FileLock)? = nil
         if !options.readOnly {
             try fs.createDirectory(directory)
-            do throws(StrataIOError) {
-                lock = try fs.lockExclusively(directory + "/.lock")
-            } catch {
-                if error.errno == 11 /* EWOULDBLOCK */ { throw DataDirectoryLockedError(directory: directory) }
-                throw error
-            }
+            lock = try lockDirectory(directory, fileSystem: fs)
         }
         let marker = CleanShutdownMarker(logDirectory: directory, fileSystem: fs)
         let clean = marker.exists()
@@ -89,6 +84,19 @@ public final class LogManager: @unchecked Sendable {
             manager.loadReports[partitionNames[index]] = partition.loadReport
         }
         return manager
+    }
+
+    /// Takes the data directory's `.lock` (creating it) without waiting, as a broker does, so
+    /// that no two processes change the same logs.
+    ///
+    /// - Throws: ``DataDirectoryLockedError`` when another process holds it; `StrataIOError`.
+    public static func lockDirectory(_ directory: String, fileSystem: any FileSystem = PosixFileSystem()) throws -> any FileLock {
+        do throws(StrataIOError) {
+            return try fileSystem.lockExclusively(directory + "/.lock")
+        } catch {
+            if error.errno == 11 /* EWOULDBLOCK */ { throw DataDirectoryLockedError(directory: directory) }
+            throw error
+        }
     }
 
     init(directory: String, isReadOnly: Bool, fileSystem: any FileSystem, options: PartitionOpenOptions, lock: (any FileLock)?, clean: Bool) {

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Strata
+@testable import StrataTools
+
+/// The built `strata-verify` binary: exit codes, stdout and stderr as a script sees them.
+@Suite struct VerifyCommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], tool: String = "strata-verify") throws -> Run {
+        let executable = CrashRecoveryTests.executable(tool)
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build \(tool) first (swift build)")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ["SWIFT_BACKTRACE": "enable=no"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func exitCodesSayCleanFindingsUnreadableAndUsage() throws {
+        let directory = try VerifyTestSupport.writePartition()
+        let clean = try Self.run([directory])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.hasPrefix("Verified ") && clean.stdout.hasSuffix(": clean\n"))
+        #expect(clean.stderr.isEmpty, "no progress bar when stderr is not a terminal")
+        try VerifyTestSupport.flipBit(try VerifyTestSupport.segmentLogs(directory)[0], at: 40, bit: 2)
+        let damaged = try Self.run([directory])
+        #expect(damaged.status == 1)
+        #expect(damaged.stdout.contains("00000000000000000000.log:0: crcMismatch: "))
+        #expect(try Self.run([directory + "/missing"]).status == 2)
+        #expect(try Self.run([]).status == 64)
+        #expect(try Self.run(["--future-ms", "-1", directory]).status == 64)
+    }
+
+    @Test func jsonOutputIsNDJSONEndingWithASummary() throws {
+        let directory = try VerifyTestSupport.writePartition()
+        FileManager.default.createFile(atPath: directory + "/00000000000000000000.index.swap", contents: Data())
+        let run = try Self.run(["--json", "--deep", directory])
+        #expect(run.status == 1)
+        let lines = run.stdout.split(separator: "\n")
+        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(objects.first?["kind"] as? String == "leftoverFile")
+        #expect(objects.last?["type"] as? String == "summary")
+        #expect(objects.last?["records"] as? Int == 120)
+    }
+
+    @Test func repairRefusesADataDirectoryARunningProcessHolds() throws {
+        let data = try makeTemporaryDirectory()
+        let manager = try LogManager.open(directory: data)
+        let partition = try manager.createPartition(TopicPartition(topic: "orders", partition: 0))
+        _ = try partition.appendAsLeader(try LogTestSupport.batch(["a", "b", "c"]))
+        try partition.flush()
+        let log = data + "/orders-0/00000000000000000000.log"
+        try VerifyTestSupport.truncate(log, to: 50)
+        let run = try Self.run(["--repair", data + "/orders-0"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("is locked by another process"))
+        #expect(try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int == 50)
+        #expect(!FileManager.default.fileExists(atPath: log + ".cut-0"))
+        try manager.close()
+    }
+
+    @Test func repairThroughTheBinaryFixesATornTailAndVerifiesAgain() throws {
+        let directory = try VerifyTestSupport.writePartition()
+        let log = try VerifyTestSupport.segmentLogs(directory).last!
+        let last = try VerifyTestSupport.entries(of: log).last!
+        try VerifyTestSupport.truncate(log, to: last.position + 20)
+        let run = try Self.run(["--repair", directory])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("Repair plan:\n"))
+        #expect(run.stdout.contains("truncate \(log) to \(last.position) bytes"))
+        #expect(run.stdout.contains("Verifying again after the repair:"))
+        #expect(run.stdout.hasSuffix(": clean\n"))
+    }
+}
