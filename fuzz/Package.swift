@@ -13,5 +13,10 @@ let package = Package(
         .executableTarget(
             name: name,
             dependencies: [.product(name: "StrataSimulation", package: "Strata")])
-    }
+    } + [
+        // strata-dump and strata-verify on arbitrary files.
+        .executableTarget(
+            name: "FuzzTools",
+            dependencies: [.product(name: "StrataTools", package: "Strata")]),
+    ]
 )
