@@ -38,11 +38,28 @@ struct RepairExecution {
         }
     }
 
-    /// Copies `range` of `source` into a file that must not exist yet, durably.
+    /// Copies `range` of `source` into a new file, durably: `target`, or when a file of that
+    /// name exists (an earlier repair cut short), the same bytes are not saved twice and other
+    /// content is never overwritten — the copy goes to `target.1`, `target.2`, ….
     private func copy(from source: String, range: Range<Int>, toNew target: String) throws {
         let input = try fileSystem.open(source, mode: .readOnly)
         defer { input.close() }
-        let output = try fileSystem.open(target, mode: .createNew)
+        let wanted = try input.read(at: range.lowerBound, count: range.count)
+        var name = target
+        var attempt = 0
+        while fileSystem.exists(name) {
+            if !SymbolicLink.isLink(name), let existing = try? fileSystem.open(name, mode: .readOnly) {
+                defer { existing.close() }
+                if let size = try? existing.size(), size == range.count, (try? existing.read(at: 0, count: size)) == wanted {
+                    try existing.sync()
+                    try fileSystem.syncDirectory(parentDirectory(of: name))
+                    return
+                }
+            }
+            attempt += 1
+            name = target + ".\(attempt)"
+        }
+        let output = try fileSystem.open(name, mode: .createNew)
         defer { output.close() }
         var position = range.lowerBound
         while position < range.upperBound {
@@ -52,7 +69,7 @@ struct RepairExecution {
             position += bytes.readableBytes
         }
         try output.sync()
-        try fileSystem.syncDirectory(parentDirectory(of: target))
+        try fileSystem.syncDirectory(parentDirectory(of: name))
     }
 
     /// Writes `log` without the `cut` ranges to `<log>.repair`, then renames it over `log`.
@@ -61,6 +78,9 @@ struct RepairExecution {
         defer { input.close() }
         let size = try input.size()
         let temporary = log + ".repair"
+        // A leftover from a repair cut short: a partial copy of this log, which is still whole
+        // (the rename had not happened). A link is removed, never followed.
+        try fileSystem.removeFile(temporary)
         let output = try fileSystem.open(temporary, mode: .createNew)
         defer { output.close() }
         var written = 0
