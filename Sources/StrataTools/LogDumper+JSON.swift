@@ -68,13 +68,13 @@ extension LogDumper {
             let headers = record.headers.map { header -> String in
                 var object = JSONLine()
                 object.add("key", header.key)
-                if options.printDataLog { object.add("value", header.value.map { encoding.encode($0.readableBytesView) }) }
+                if options.printDataLog { object.add("value", header.value, encoding: encoding) }
                 return object.text
             }
             line.addRaw("headers", "[" + headers.joined(separator: ",") + "]")
             if options.printDataLog && controlType == nil {
-                line.add("key", record.key.map { encoding.encode($0.readableBytesView) })
-                line.add("value", record.value.map { encoding.encode($0.readableBytesView) })
+                line.add("key", record.key, encoding: encoding)
+                line.add("value", record.value, encoding: encoding)
             }
             if let controlType { line.add("controlType", controlType.name) }
             return line.text
