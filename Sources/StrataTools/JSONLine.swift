@@ -43,17 +43,21 @@ public struct JSONLine {
         bytes.append(contentsOf: json.utf8)
     }
 
-    /// Adds bytes as a string in `encoding` (nil writes `null`); ASCII payloads in UTF-8 are
-    /// escaped straight from the buffer.
+    /// Adds bytes as a string in `encoding` (nil writes `null`).
     public mutating func add(_ key: String, _ value: ByteBuffer?, encoding: PayloadEncoding) {
+        guard let value else { return add(key, UnsafeRawBufferPointer?.none, encoding: encoding) }
+        value.withUnsafeReadableBytes { add(key, $0, encoding: encoding) }
+    }
+
+    /// Adds bytes as a string in `encoding` (nil writes `null`); ASCII payloads in UTF-8 are
+    /// escaped straight from the bytes.
+    public mutating func add(_ key: String, _ value: UnsafeRawBufferPointer?, encoding: PayloadEncoding) {
         self.key(key)
         guard let value else { return null() }
         let mark = bytes.count
-        if encoding == .utf8, value.withUnsafeReadableBytes({ raw in Self.appendQuoted(raw.bindMemory(to: UInt8.self), to: &bytes, asciiOnly: true) }) {
-            return
-        }
+        if encoding == .utf8, Self.appendQuoted(value.bindMemory(to: UInt8.self), to: &bytes, asciiOnly: true) { return }
         bytes.removeSubrange(mark...)
-        Self.appendQuoted(encoding.encode(value.readableBytesView), to: &bytes)
+        Self.appendQuoted(encoding.encode(value), to: &bytes)
     }
 
     /// The object's text.
