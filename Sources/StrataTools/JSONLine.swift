@@ -60,8 +60,26 @@ public struct JSONLine {
         Self.appendQuoted(encoding.encode(value), to: &bytes)
     }
 
+    /// Adds an array of objects, copied in as they are.
+    public mutating func add(_ key: String, objects: [JSONLine]) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, object) in objects.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: object.bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// The object's text.
-    public var text: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
+    public var text: String {
+        String(unsafeUninitializedCapacity: bytes.count + 1) { out in
+            _ = out.initialize(fromContentsOf: bytes)
+            out[bytes.count] = UInt8(ascii: "}")
+            return bytes.count + 1
+        }
+    }
 
     /// A JSON string literal for `text`, escaping quotes, backslashes and control characters
     /// (`\n`, `\r`, `\t`, else `\u00xx`); other bytes of the UTF-8 pass through.

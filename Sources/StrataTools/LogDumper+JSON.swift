@@ -44,7 +44,7 @@ extension LogDumper {
         }
         if deep {
             do {
-                line.addRaw("records", "[" + (try recordsJSON(entry, context: context)).joined(separator: ",") + "]")
+                line.add("records", objects: try recordsJSON(entry, context: context))
             } catch {
                 out.line(line.text)
                 fail("\(error)", file: file, position: entry.position)
@@ -56,12 +56,12 @@ extension LogDumper {
 
     /// The records of an entry as JSON objects: a v2 batch's records seen in place (no copy or
     /// retain per record), a legacy entry's messages decoded.
-    private func recordsJSON(_ entry: LogEntry, context: CodecContext) throws -> [String] {
+    private func recordsJSON(_ entry: LogEntry, context: CodecContext) throws -> [JSONLine] {
         let encoding = options.payloadEncoding
         switch entry {
         case .batch(let batch):
             let controlType = batch.header.isControl ? try batch.controlType(limits: options.limits) : nil
-            var lines: [String] = []
+            var lines: [JSONLine] = []
             lines.reserveCapacity(Int(max(0, batch.header.recordsCount)))
             try batch.forEachRecordView(limits: options.limits, context: context) { record in
                 let headers = record.headers.map { (key: String(decoding: $0.key, as: UTF8.self), value: $0.value) }
@@ -80,24 +80,23 @@ extension LogDumper {
     /// One record's JSON object (the contract in the README); `add` writes a payload field.
     private func recordJSON<Bytes>(offset: Int64, timestamp: Int64, keySize: Int, valueSize: Int, headers: [(key: String, value: Bytes?)],
                                    key: Bytes?, value: Bytes?, controlType: ControlRecordType?,
-                                   add: (inout JSONLine, String, Bytes?) -> Void) -> String {
+                                   add: (inout JSONLine, String, Bytes?) -> Void) -> JSONLine {
         var line = JSONLine()
         line.add("offset", offset)
         line.add("timestamp", timestamp)
         line.add("keySize", keySize)
         line.add("valueSize", valueSize)
-        let headerObjects = headers.map { header -> String in
+        line.add("headers", objects: headers.map { header in
             var object = JSONLine()
             object.add("key", header.key)
             if options.printDataLog { add(&object, "value", header.value) }
-            return object.text
-        }
-        line.addRaw("headers", "[" + headerObjects.joined(separator: ",") + "]")
+            return object
+        })
         if options.printDataLog && controlType == nil {
             add(&line, "key", key)
             add(&line, "value", value)
         }
         if let controlType { line.add("controlType", controlType.name) }
-        return line.text
+        return line
     }
 }
