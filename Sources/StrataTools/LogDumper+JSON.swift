@@ -44,7 +44,7 @@ extension LogDumper {
         }
         if deep {
             do {
-                line.addRaw("records", "[" + (try recordsJSON(entry, context: context)).joined(separator: ",") + "]")
+                line.add("records", objects: try recordsJSON(entry, context: context))
             } catch {
                 out.line(line.text)
                 fail("\(error)", file: file, position: entry.position)
@@ -54,30 +54,49 @@ extension LogDumper {
         out.line(line.text)
     }
 
-    /// The records of an entry as JSON objects.
-    private func recordsJSON(_ entry: LogEntry, context: CodecContext) throws -> [String] {
+    /// The records of an entry as JSON objects: a v2 batch's records seen in place (no copy or
+    /// retain per record), a legacy entry's messages decoded.
+    private func recordsJSON(_ entry: LogEntry, context: CodecContext) throws -> [JSONLine] {
         let encoding = options.payloadEncoding
-        var controlType: ControlRecordType? = nil
-        if case .batch(let batch) = entry, batch.header.isControl { controlType = try batch.controlType(limits: options.limits) }
-        return try entry.records(limits: options.limits, context: context).map { record in
-            var line = JSONLine()
-            line.add("offset", record.offset)
-            line.add("timestamp", record.timestamp)
-            line.add("keySize", record.keySize)
-            line.add("valueSize", record.valueSize)
-            let headers = record.headers.map { header -> String in
-                var object = JSONLine()
-                object.add("key", header.key)
-                if options.printDataLog { object.add("value", header.value.map { encoding.encode($0.readableBytesView) }) }
-                return object.text
+        switch entry {
+        case .batch(let batch):
+            let controlType = batch.header.isControl ? try batch.controlType(limits: options.limits) : nil
+            var lines: [JSONLine] = []
+            lines.reserveCapacity(Int(max(0, batch.header.recordsCount)))
+            try batch.forEachRecordView(limits: options.limits, context: context) { record in
+                let headers = record.headers.map { (key: String(decoding: $0.key, as: UTF8.self), value: $0.value) }
+                lines.append(recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,
+                                        headers: headers, key: record.key, value: record.value, controlType: controlType) { $0.add($1, $2, encoding: encoding) })
             }
-            line.addRaw("headers", "[" + headers.joined(separator: ",") + "]")
-            if options.printDataLog && controlType == nil {
-                line.add("key", record.key.map { encoding.encode($0.readableBytesView) })
-                line.add("value", record.value.map { encoding.encode($0.readableBytesView) })
+            return lines
+        case .legacy:
+            return try entry.records(limits: options.limits, context: context).map { record in
+                recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,
+                           headers: record.headers.map { ($0.key, $0.value) }, key: record.key, value: record.value, controlType: nil) { $0.add($1, $2, encoding: encoding) }
             }
-            if let controlType { line.add("controlType", controlType.name) }
-            return line.text
         }
+    }
+
+    /// One record's JSON object (the contract in the README); `add` writes a payload field.
+    private func recordJSON<Bytes>(offset: Int64, timestamp: Int64, keySize: Int, valueSize: Int, headers: [(key: String, value: Bytes?)],
+                                   key: Bytes?, value: Bytes?, controlType: ControlRecordType?,
+                                   add: (inout JSONLine, String, Bytes?) -> Void) -> JSONLine {
+        var line = JSONLine()
+        line.add("offset", offset)
+        line.add("timestamp", timestamp)
+        line.add("keySize", keySize)
+        line.add("valueSize", valueSize)
+        line.add("headers", objects: headers.map { header in
+            var object = JSONLine()
+            object.add("key", header.key)
+            if options.printDataLog { add(&object, "value", header.value) }
+            return object
+        })
+        if options.printDataLog && controlType == nil {
+            add(&line, "key", key)
+            add(&line, "value", value)
+        }
+        if let controlType { line.add("controlType", controlType.name) }
+        return line
     }
 }

@@ -39,10 +39,12 @@ extension Verifier {
     }
 
     /// Checks a `.timeindex`: whole entries, no zero runs, timestamps strictly and offsets weakly
-    /// increasing, each offset inside a valid batch whose max timestamp is the entry's.
-    func checkTimeIndex(_ path: String, log: LogScan, baseOffset: Int64) -> Bool {
+    /// increasing, each offset inside a valid batch whose max timestamp is the entry's; and, for
+    /// a segment that is no longer active, the final entry Kafka appends at roll (the segment's
+    /// max timestamp, which time-based retention reads).
+    func checkTimeIndex(_ path: String, log: LogScan, baseOffset: Int64, isActive: Bool) -> Bool {
         var previous: (timestamp: Int64, offset: Int64)? = nil
-        return checkIndexFile(path, entrySize: TimeIndex.entrySize, open: { file, length in
+        let walked = checkIndexFile(path, entrySize: TimeIndex.entrySize, open: { file, length in
             let index = try TimeIndex(file: file, baseOffset: baseOffset, maxIndexSize: max(length, TimeIndex.entrySize), isNew: false)
             return (index.entryCount, index.entry(at:))
         }, isZero: { $0.timestamp == 0 && $0.offset == baseOffset }) { at, entry in
@@ -66,6 +68,13 @@ extension Verifier {
             }
             return good
         }
+        guard walked, !isActive, let maximum = log.batches.map(\.maxTimestamp).max(), maximum >= 0 else { return walked }
+        if (previous?.timestamp ?? -1) < maximum {
+            report(VerifyFinding(.timeIndexMismatch, file: path, declared: previous.map { "last entry timestamp \($0.timestamp)" } ?? "no entries",
+                                 computed: "segment max timestamp \(maximum)", "the final entry a roll appends is missing (time-based retention reads it)"))
+            return false
+        }
+        return true
     }
 
     /// The walk both index kinds share: the file opened read-only, a partial last entry

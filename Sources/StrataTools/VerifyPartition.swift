@@ -24,7 +24,7 @@ extension Verifier {
     /// Verifies one segment: its `.log`, then each index beside it (only `onlyIndex` when given).
     /// Returns the scan, with its batches, for the cross-segment checks.
     @discardableResult
-    func verifySegment(directory: String, baseOffset: Int64, onlyIndex: String?) -> LogScan? {
+    func verifySegment(directory: String, baseOffset: Int64, onlyIndex: String?, isActive: Bool = true) -> LogScan? {
         let prefix = directory + "/" + SegmentFileName.prefix(for: baseOffset)
         guard let scan = scanLog(prefix + SegmentFileName.logSuffix, baseOffset: baseOffset), !scan.isForeign else { return nil }
         func wanted(_ suffix: String) -> Bool {
@@ -35,7 +35,7 @@ extension Verifier {
             indexesGood = checkOffsetIndex(prefix + SegmentFileName.indexSuffix, log: scan, baseOffset: baseOffset) && indexesGood
         }
         if wanted(SegmentFileName.timeIndexSuffix) {
-            indexesGood = checkTimeIndex(prefix + SegmentFileName.timeIndexSuffix, log: scan, baseOffset: baseOffset) && indexesGood
+            indexesGood = checkTimeIndex(prefix + SegmentFileName.timeIndexSuffix, log: scan, baseOffset: baseOffset, isActive: isActive) && indexesGood
         }
         var transactionIndexGood = true
         if wanted(SegmentFileName.transactionIndexSuffix) {
@@ -79,7 +79,7 @@ extension Verifier {
         var previous: (path: String, last: Int64)? = nil
         var logEnd: Int64? = nil
         for base in logBases {
-            guard let scan = verifySegment(directory: directory, baseOffset: base, onlyIndex: nil) else { continue }
+            guard let scan = verifySegment(directory: directory, baseOffset: base, onlyIndex: nil, isActive: base == logBases.last) else { continue }
             if let previous, base <= previous.last || (scan.batches.first?.firstOffset ?? .max) <= previous.last {
                 let first = scan.batches.first?.firstOffset ?? base
                 report(VerifyFinding(.offsetOrder, file: scan.path, position: scan.batches.first?.position ?? 0, offset: min(first, base),

@@ -16,6 +16,29 @@ import Testing
 
     static let codecs: [Compression] = [.none, .gzip, .snappy, .lz4, .zstd]
 
+    /// One sweep: a pristine partition of one codec, its records and entries, a seeded
+    /// generator (the seed is printed on failure), and fresh copies to damage.
+    struct Sweep {
+        let name: String
+        let seed = propertySeed()
+        var rng: SeededGenerator
+        let pristine: String
+        let original: [Int64: String]
+        let entries: [Entry]
+
+        init(_ name: String, compression: Compression) throws {
+            self.name = name + compression.codec.name
+            rng = SeededGenerator(seed: seed)
+            pristine = try VerifyTestSupport.writePartition("sweep-\(self.name)", compression: compression)
+            original = try VerifyTestSupport.records(in: pristine)
+            entries = try CorruptionSweepTests.entries(pristine)
+        }
+
+        func trial(_ number: Int) throws -> (directory: String, entries: [Entry]) {
+            try CorruptionSweepTests.copy(pristine, entries: entries, trial: "\(name)\(number)")
+        }
+    }
+
     /// A fresh copy of `pristine` to damage, its entries, and each `.log` kept as
     /// `.log.original` (a name no tool reads) for checking what was saved aside.
     static func copy(_ pristine: String, entries: [Entry], trial: String) throws -> (directory: String, entries: [Entry]) {
@@ -71,13 +94,12 @@ import Testing
 
     @Test(arguments: codecs)
     func flippedBitsAreReportedPerBatchAndRepairKeepsTheRest(_ compression: Compression) throws {
-        let seed = propertySeed()
-        var rng = SeededGenerator(seed: seed)
-        let pristine = try VerifyTestSupport.writePartition("sweep-\(compression.codec.name)", compression: compression)
-        let original = try VerifyTestSupport.records(in: pristine)
-        let pristineEntries = try Self.entries(pristine)
+        var sweep = try Sweep("flip", compression: compression)
+        let (seed, original) = (sweep.seed, sweep.original)
         for trial in 0..<20 {
-            let (directory, entries) = try Self.copy(pristine, entries: pristineEntries, trial: "flip\(compression.codec.name)\(trial)")
+            let (directory, entries) = try sweep.trial(trial)
+            var rng = sweep.rng
+            defer { sweep.rng = rng }
             // One to three batches, each with a bit flipped in the bytes its CRC covers (or the CRC itself).
             let victims = Array(entries.shuffled(using: &rng).prefix(Int.random(in: 1...3, using: &rng)))
             for victim in victims {
@@ -98,13 +120,12 @@ import Testing
 
     @Test(arguments: codecs)
     func damagedHeadersAndTruncationsAreReportedAndRepaired(_ compression: Compression) throws {
-        let seed = propertySeed()
-        var rng = SeededGenerator(seed: seed)
-        let pristine = try VerifyTestSupport.writePartition("sweep-header-\(compression.codec.name)", compression: compression)
-        let original = try VerifyTestSupport.records(in: pristine)
-        let pristineEntries = try Self.entries(pristine)
+        var sweep = try Sweep("cut", compression: compression)
+        let (seed, original) = (sweep.seed, sweep.original)
         for trial in 0..<20 {
-            let (directory, entries) = try Self.copy(pristine, entries: pristineEntries, trial: "cut\(compression.codec.name)\(trial)")
+            let (directory, entries) = try sweep.trial(trial)
+            var rng = sweep.rng
+            defer { sweep.rng = rng }
             let victim = entries.randomElement(using: &rng)!
             let context = "seed \(seed) \(compression) trial \(trial)"
             var lost = Set(victim.offsets)

@@ -61,6 +61,16 @@ import Testing
         #expect(found.contains { $0.kind == .indexOffsetMismatch && $0.position == 0 })
     }
 
+    @Test func anInactiveSegmentWithoutItsFinalTimeIndexEntryIsFound() throws {
+        let directory = try VerifyTestSupport.writePartition()
+        let timeIndex = directory + "/00000000000000000000.timeindex"
+        let size = try FileManager.default.attributesOfItem(atPath: timeIndex)[.size] as! Int
+        try VerifyTestSupport.truncate(timeIndex, to: size - 12)
+        let found = VerifyTestSupport.verify([directory]).about("00000000000000000000.timeindex")
+        #expect(found.map(\.kind) == [.timeIndexMismatch])
+        #expect(found.first?.message.contains("final entry") == true)
+    }
+
     @Test func leftoversCorruptSnapshotsAndFutureTimestampsAreFound() throws {
         let directory = try VerifyTestSupport.writePartition()
         FileManager.default.createFile(atPath: directory + "/00000000000000000000.log.deleted", contents: Data([1, 2, 3]))

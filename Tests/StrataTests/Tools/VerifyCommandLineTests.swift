@@ -11,8 +11,8 @@ import Testing
         var stderr: String
     }
 
-    static func run(_ arguments: [String], tool: String = "strata-verify") throws -> Run {
-        let executable = CrashRecoveryTests.executable(tool)
+    static func run(_ arguments: [String], tool: String = "strata-verify", executable: URL? = nil) throws -> Run {
+        let executable = executable ?? CrashRecoveryTests.executable(tool)
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build \(tool) first (swift build)")
         let process = Process()
         process.executableURL = executable
@@ -41,6 +41,19 @@ import Testing
         #expect(try Self.run([directory + "/missing"]).status == 2)
         #expect(try Self.run([]).status == 64)
         #expect(try Self.run(["--future-ms", "-1", directory]).status == 64)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func aProgressBarIsDrawnOnlyOnATerminal() throws {
+        let directory = try VerifyTestSupport.writePartition()
+        let verify = CrashRecoveryTests.executable("strata-verify").path
+        // script(1) gives the tool a terminal; the bar is drawn on it and erased before the summary.
+        let onTerminal = try Self.run(["-qec", "\(verify) \(directory)", "/dev/null"], executable: URL(fileURLWithPath: "/usr/bin/script"))
+        #expect(onTerminal.status == 0)
+        #expect(onTerminal.stdout.contains("\r\u{1B}[K[") && onTerminal.stdout.contains("%"))
+        let quiet = try Self.run(["-qec", "\(verify) --no-progress \(directory)", "/dev/null"], executable: URL(fileURLWithPath: "/usr/bin/script"))
+        #expect(!quiet.stdout.contains("\u{1B}[K"))
+        #expect(quiet.stdout.contains("Verified "))
     }
 
     @Test func jsonOutputIsNDJSONEndingWithASummary() throws {
