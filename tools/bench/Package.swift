@@ -21,6 +21,8 @@ let package = Package(
                 "CBenchCodecs", "CBenchMallocCounter",
                 .product(name: "Strata", package: "Strata"),
                 .product(name: "StrataSimulation", package: "Strata"),
+                .product(name: "StrataTopics", package: "Strata"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
     ]

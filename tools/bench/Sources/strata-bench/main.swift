@@ -17,6 +17,7 @@ do {
     if options.sections.contains(.decode) { try run.runDecode() }
     if options.sections.contains(.codecs) { try run.runCodecs(options.codecs) }
     if options.sections.contains(.storage) { run.scoreboard = try StorageBenchmark.run(options.storage, scoreboard: run.scoreboard) }
+    if options.sections.contains(.topics) { try TopicsBenchmark.run(.init(recordBytes: options.storage.logBytes / 16, baseDirectory: options.storage.baseDirectory)) }
 } catch {
     printError("strata-bench: \(error)")
     exit(1)
