@@ -163,6 +163,30 @@ import Testing
         }
     }
 
+    @Test func aFullDiskFailsTheSendWithItsReasonAndWritesNothing() throws {
+        let fileSystem = FailingSyncFileSystem()
+        var options = TopicsOptions()
+        options.storage.fileSystem = fileSystem
+        try withTopics(options: options) { topics, _ in
+            try topics.create("full", partitions: 1)
+            var config = ProducerConfig(acks: .all)
+            config.retries = 1
+            config.retryBackoffMs = 1
+            let producer = topics.makeProducer(config)
+            try producer.sendSync(ProducerRecord(topic: "full", key: "a", value: "1"))
+            fileSystem.diskFull.withLockedValue { $0 = true }
+            let error = #expect(throws: StrataIOError.self) { try producer.sendSync(ProducerRecord(topic: "full", key: "b", value: "2")) }
+            #expect(error?.description.contains("No space left on device") == true)
+            #expect(error?.description.contains("full-0/00000000000000000000.log") == true)
+            #expect(try topics.describe("full").partitions[0].logEndOffset == 1)
+            // Space again: the producer goes on (in a new epoch) and nothing half-written shows.
+            fileSystem.diskFull.withLockedValue { $0 = false }
+            try producer.sendSync(ProducerRecord(topic: "full", key: "c", value: "3"))
+            #expect(producer.epoch == 1)
+            #expect(try readAll(topics, "full").map(\.keyString) == ["a", "c"])
+        }
+    }
+
     @Test func idempotenceCanBeTurnedOff() throws {
         try withTopics { topics, directory in
             try topics.create("plain", partitions: 1)

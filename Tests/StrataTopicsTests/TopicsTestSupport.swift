@@ -62,14 +62,16 @@ func storedEntries(_ directory: String, _ partition: TopicPartition) throws -> [
 }
 
 /// A file system over the real one whose `.log` fsyncs fail while armed, after the data was
-/// written (the outcome a producer cannot know).
+/// written (the outcome a producer cannot know), and whose `.log` writes fail with ENOSPC
+/// while the disk is "full".
 final class FailingSyncFileSystem: FileSystem {
     let base = PosixFileSystem()
     let failuresLeft = NIOLockedValueBox(0)
+    let diskFull = NIOLockedValueBox(false)
 
     func open(_ path: String, mode: FileOpenMode) throws(StrataIOError) -> any StorageFile {
         let file = try base.open(path, mode: mode)
-        return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft) : file
+        return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft, diskFull: diskFull) : file
     }
     func exists(_ path: String) -> Bool { base.exists(path) }
     func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
@@ -87,14 +89,19 @@ final class FailingSyncFileSystem: FileSystem {
 final class FailingSyncFile: StorageFile {
     let file: any StorageFile
     let failuresLeft: NIOLockedValueBox<Int>
-    init(_ file: any StorageFile, failuresLeft: NIOLockedValueBox<Int>) {
+    let diskFull: NIOLockedValueBox<Bool>
+    init(_ file: any StorageFile, failuresLeft: NIOLockedValueBox<Int>, diskFull: NIOLockedValueBox<Bool>) {
         self.file = file
         self.failuresLeft = failuresLeft
+        self.diskFull = diskFull
     }
     var path: String { file.path }
     func size() throws(StrataIOError) -> Int { try file.size() }
     func read(at offset: Int, count: Int) throws(StrataIOError) -> ByteBuffer { try file.read(at: offset, count: count) }
-    func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError) { try file.write(bytes, at: offset) }
+    func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError) {
+        if diskFull.withLockedValue({ $0 }) { throw StrataIOError(call: "pwrite", path: path, errno: 28) }
+        try file.write(bytes, at: offset)
+    }
     func sync() throws(StrataIOError) {
         let fail = failuresLeft.withLockedValue { left -> Bool in
             guard left > 0 else { return false }
