@@ -392,6 +392,8 @@ public final class Consumer: Sendable {
             return Result { try commitPositions(&state, partitions: state.held) }
         }
         if let group = config.groupID { topics.groups.leave(group: group, member: memberID) }
+        // Wakes this consumer's own waiting poll or iteration, which then ends.
+        topics.notifier.signal(topic: nil)
         try finalCommit.get()
     }
 
@@ -413,7 +415,13 @@ extension Consumer: AsyncSequence {
 
         public mutating func next() async throws -> ConsumerRecord? {
             while !consumer.closed && !consumer.topics.closed && !Task.isCancelled {
-                if let record = try await consumer.poll(timeout: .seconds(60), maxRecords: 1).first { return record }
+                do {
+                    if let record = try await consumer.poll(timeout: .seconds(60), maxRecords: 1).first { return record }
+                } catch {
+                    // Closed while waiting: the sequence ends rather than fails.
+                    if let refused = error as? TopicsError, refused.code == .closed { return nil }
+                    throw error
+                }
             }
             return nil
         }
