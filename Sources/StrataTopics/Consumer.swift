@@ -65,7 +65,7 @@ public final class Consumer: Sendable {
             state.generation = -1
         }
         topics.groups.join(group: group, member: memberID, topics: Set(topicNames), strategy: config.assignmentStrategy,
-                           partitionCounts: Dictionary(uniqueKeysWithValues: topics.list(includeInternal: true).compactMap { name in (try? topics.partitionCount(name)).map { (name, $0) } }))
+                           partitionCounts: topics.partitionCounts)
     }
 
     /// Reads exactly these partitions, outside any group rebalancing (commits still go to the
@@ -194,12 +194,21 @@ public final class Consumer: Sendable {
         topics.metrics.fetched(topic: partition.topic, nanoseconds: monotonicNanoseconds() - started)
         var records: [ConsumerRecord] = []
         var bytes = 0
+        func add(_ record: Record) {
+            guard record.offset >= position else { return }
+            records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: record.offset,
+                                          timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers))
+        }
         for entry in result.entries {
             bytes += entry.sizeInBytes
-            if case .batch(let batch) = entry, batch.header.isControl { continue }
-            for record in try entry.records() where record.offset >= position {
-                records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: record.offset,
-                                              timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers))
+            switch entry {
+            case .batch(let batch):
+                if batch.header.isControl { continue }
+                records.reserveCapacity(records.count + Int(batch.header.recordsCount))
+                // Decoded straight into consumer records (no intermediate array).
+                try batch.forEachRecord(add)
+            case .legacy:
+                for record in try entry.records() { add(record) }
             }
         }
         if records.isEmpty, let last = result.entries.last {

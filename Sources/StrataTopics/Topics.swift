@@ -43,7 +43,8 @@ public final class Topics: Sendable {
     let groups: GroupCoordinator
     let clock: @Sendable () -> Int64
     private let adminLock = NIOLock()
-    private let partitionCounts: NIOLockedValueBox<[String: Int]>
+    /// Each topic's partition logs, by partition number.
+    private let topicLogs: NIOLockedValueBox<[String: [PartitionLog]]>
     private let lastProducerId: NIOLockedValueBox<Int64>
     private let isClosed = NIOLockedValueBox(false)
 
@@ -72,18 +73,22 @@ public final class Topics: Sendable {
         self.metrics = TopicsMetrics(factory: options.metricsFactory)
         self.logger = options.logger
         self.clock = options.storage.clock
-        var counts: [String: Int] = [:]
-        var maxProducerId: Int64 = 0
-        for topicPartition in manager.topicPartitions {
-            counts[topicPartition.topic] = max(counts[topicPartition.topic] ?? 0, Int(topicPartition.partition) + 1)
-            if let log = manager.partition(topicPartition) { maxProducerId = max(maxProducerId, log.producers.keys.max() ?? 0) }
-        }
         if manager.partition(OffsetStore.partition) == nil {
             try manager.setConfigOverrides(OffsetStore.config, forTopic: OffsetStore.topic)
             try manager.createPartition(OffsetStore.partition)
-            counts[OffsetStore.topic] = 1
         }
-        self.partitionCounts = NIOLockedValueBox(counts)
+        var logs: [String: [PartitionLog]] = [:]
+        var maxProducerId: Int64 = 0
+        // Sorted by topic, then partition: each topic's logs arrive in partition order.
+        for topicPartition in manager.topicPartitions {
+            guard let log = manager.partition(topicPartition) else { continue }
+            guard Int(topicPartition.partition) == logs[topicPartition.topic, default: []].count else {
+                throw TopicsError(.partitionOutOfRange, "topic \"\(topicPartition.topic)\" in \(directory) lacks partitions below \(topicPartition.partition): its partition directories must be numbered from 0 without gaps")
+            }
+            logs[topicPartition.topic, default: []].append(log)
+            maxProducerId = max(maxProducerId, log.producers.keys.max() ?? 0)
+        }
+        self.topicLogs = NIOLockedValueBox(logs)
         self.lastProducerId = NIOLockedValueBox(maxProducerId)
         self.offsets = try OffsetStore(log: manager.partition(OffsetStore.partition)!)
         self.groups = GroupCoordinator(notifier: notifier)
@@ -117,15 +122,16 @@ public final class Topics: Sendable {
             throw TopicsError(.invalidConfig, "topic \"\(name)\": \(error)")
         }
         try adminLock.withLock {
-            if partitionCounts.withLockedValue({ $0[name] }) != nil {
+            if exists(name) {
                 throw TopicsError(.topicExists, "topic \"\(name)\" already exists in \(directory)")
             }
             if config.isEmpty { try manager.removeConfigOverrides(forTopic: name) } else { try manager.setConfigOverrides(config, forTopic: name) }
             var created: [TopicPartition] = []
+            var logs: [PartitionLog] = []
             do {
                 for partition in 0..<partitions {
                     let topicPartition = TopicPartition(topic: name, partition: Int32(partition))
-                    try manager.createPartition(topicPartition)
+                    logs.append(try manager.createPartition(topicPartition))
                     created.append(topicPartition)
                 }
             } catch {
@@ -133,7 +139,7 @@ public final class Topics: Sendable {
                 try? manager.removeConfigOverrides(forTopic: name)
                 throw error
             }
-            partitionCounts.withLockedValue { $0[name] = partitions }
+            topicLogs.withLockedValue { $0[name] = logs }
         }
         logger.debug("created topic", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
         return try describe(name)
@@ -141,11 +147,11 @@ public final class Topics: Sendable {
 
     /// The topics, sorted; internal ones (the committed offsets) only when asked for.
     public func list(includeInternal: Bool = false) -> [String] {
-        partitionCounts.withLockedValue { Array($0.keys) }.filter { includeInternal || !TopicName.isInternal($0) }.sorted()
+        topicLogs.withLockedValue { Array($0.keys) }.filter { includeInternal || !TopicName.isInternal($0) }.sorted()
     }
 
     /// Whether the topic exists.
-    public func exists(_ name: String) -> Bool { partitionCounts.withLockedValue { $0[name] != nil } }
+    public func exists(_ name: String) -> Bool { topicLogs.withLockedValue { $0[name] != nil } }
 
     /// The topic's partitions (with their offsets and sizes) and configuration.
     ///
@@ -177,10 +183,11 @@ public final class Topics: Sendable {
             guard count > current, count <= Self.maxPartitions else {
                 throw TopicsError(.partitionOutOfRange, "topic \"\(name)\" has \(current) partitions; the new count must be larger and at most \(Self.maxPartitions), not \(count)")
             }
-            for partition in current..<count { try manager.createPartition(TopicPartition(topic: name, partition: Int32(partition))) }
-            partitionCounts.withLockedValue { $0[name] = count }
+            var added: [PartitionLog] = []
+            for partition in current..<count { added.append(try manager.createPartition(TopicPartition(topic: name, partition: Int32(partition)))) }
+            topicLogs.withLockedValue { $0[name, default: []] += added }
         }
-        groups.topicsChanged(partitionCounts: partitionCounts.withLockedValue { $0 })
+        groups.topicsChanged(partitionCounts: partitionCounts)
     }
 
     /// Deletes a topic: its partition directories, its configuration overrides, and every
@@ -192,12 +199,12 @@ public final class Topics: Sendable {
         guard !TopicName.isInternal(name) else { throw TopicsError(.internalTopic, "the internal topic \"\(name)\" cannot be deleted") }
         try adminLock.withLock {
             let count = try partitionCount(name)
-            partitionCounts.withLockedValue { $0[name] = nil }
+            topicLogs.withLockedValue { $0[name] = nil }
             for partition in 0..<count { try manager.deletePartition(TopicPartition(topic: name, partition: Int32(partition))) }
             try manager.removeConfigOverrides(forTopic: name)
             try offsets.forget(topic: name)
         }
-        groups.topicsChanged(partitionCounts: partitionCounts.withLockedValue { $0 })
+        groups.topicsChanged(partitionCounts: partitionCounts)
         notifier.signal(topic: nil)
     }
 
@@ -205,8 +212,18 @@ public final class Topics: Sendable {
     ///
     /// - Throws: ``TopicsError`` `unknownTopic`.
     public func partitionCount(_ name: String) throws(TopicsError) -> Int {
-        guard let count = partitionCounts.withLockedValue({ $0[name] }) else { throw unknownTopic(name) }
+        guard let count = topicLogs.withLockedValue({ $0[name]?.count }) else { throw unknownTopic(name) }
         return count
+    }
+
+    /// Every topic's partition count.
+    var partitionCounts: [String: Int] { topicLogs.withLockedValue { $0.mapValues(\.count) } }
+
+    /// A topic's partition logs, by partition number.
+    func logs(ofTopic name: String) throws(TopicsError) -> [PartitionLog] {
+        try ensureOpen()
+        guard let logs = topicLogs.withLockedValue({ $0[name] }) else { throw unknownTopic(name) }
+        return logs
     }
 
     /// A group's committed offsets.
@@ -260,13 +277,15 @@ public final class Topics: Sendable {
 
     /// The log of a partition, checked against the topic's partition count.
     func partitionLog(_ topicPartition: TopicPartition) throws(TopicsError) -> PartitionLog {
-        try ensureOpen()
-        let count = try partitionCount(topicPartition.topic)
-        guard topicPartition.partition >= 0, Int(topicPartition.partition) < count else {
-            throw TopicsError(.partitionOutOfRange, "partition \(topicPartition.partition) is out of range: topic \"\(topicPartition.topic)\" has partitions 0 to \(count - 1)")
+        let logs = try logs(ofTopic: topicPartition.topic)
+        guard topicPartition.partition >= 0, Int(topicPartition.partition) < logs.count else {
+            throw Self.outOfRange(topicPartition, count: logs.count)
         }
-        guard let log = manager.partition(topicPartition) else { throw unknownTopic(topicPartition.topic) }
-        return log
+        return logs[Int(topicPartition.partition)]
+    }
+
+    static func outOfRange(_ topicPartition: TopicPartition, count: Int) -> TopicsError {
+        TopicsError(.partitionOutOfRange, "partition \(topicPartition.partition) is out of range: topic \"\(topicPartition.topic)\" has partitions 0 to \(count - 1)")
     }
 
     /// A producer id never used in this directory's logs.

@@ -45,6 +45,7 @@ enum TopicsBenchmark {
 
     /// acks=1 produce and a full consume through the API, and the same through PartitionLog.
     static func throughput(size: Int, count: Int, root: String) throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let payload = value(size)
         let perBatch = max(1, 16_384 / (size + 12))
         // Raw: build 16 KiB batches and append them; then read and decode every record.
@@ -111,6 +112,7 @@ enum TopicsBenchmark {
     /// acks=all with batching (many sends in flight, linger 2 ms) next to fsynced appends of
     /// batches of the same records.
     static func acksAll(size: Int, count: Int, root: String) throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let payload = value(size)
         var options = PartitionOpenOptions()
         options.cleanShutdown = true
