@@ -166,12 +166,13 @@ public final class Consumer: Sendable {
     }
 
     private func take(from partition: TopicPartition, into out: inout [ConsumerRecord], limit: Int, state: inout State) {
-        guard var buffer = state.buffers[partition], !buffer.isEmpty else { return }
+        guard let buffer = state.buffers.removeValue(forKey: partition), !buffer.isEmpty else { return }
         let taken = buffer.prefix(limit - out.count)
-        buffer = buffer.dropFirst(taken.count)
-        state.buffers[partition] = buffer
+        let rest = buffer.dropFirst(taken.count)
+        if !rest.isEmpty { state.buffers[partition] = rest }
         guard let last = taken.last else { return }
-        out += taken
+        // A whole fetched array handed over as is shares its storage (no copy per record).
+        if out.isEmpty { out = Array(taken) } else { out += taken }
         state.positions[partition] = last.offset + 1
         topics.metrics.consumed(topic: partition.topic, group: config.groupID, records: taken.count,
                                 bytes: taken.reduce(0) { $0 + ($1.key?.readableBytes ?? 0) + ($1.value?.readableBytes ?? 0) })
