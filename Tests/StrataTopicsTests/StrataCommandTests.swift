@@ -178,6 +178,26 @@ import Testing
         #expect(try Self.strata(["topics", "describe", "live"] + dir).stdout.contains("EndOffset: 3"))
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func aProgressLineAppearsOnATerminalOnly() throws {
+        let directory = TemporaryDirectory("cli-progress")
+        defer { directory.remove() }
+        #expect(try Self.strata(["topics", "create", "p", "--data-dir", directory.path]).status == 0)
+        // In a pipe (as everywhere above): no progress line.
+        #expect(try Self.strata(["produce", "--topic", "p", "--data-dir", directory.path], stdin: "a\n").stderr == "")
+        // On a terminal (script(1) gives it one): drawn, then cleared.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "printf 'a\\nb\\n' | '\(executable("strata").path)' produce --topic p --data-dir '\(directory.path)'", "/dev/null"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let screen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(screen.contains("produced 1 records"))
+        #expect(screen.hasSuffix("\r\u{1B}[K"))
+    }
+
     @Test func theDemoRunsOnAFreshDirectoryAndAgain() throws {
         let directory = TemporaryDirectory("cli-demo")
         defer { directory.remove() }
