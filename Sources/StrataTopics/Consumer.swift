@@ -367,7 +367,8 @@ public final class Consumer: Sendable {
         let revoking = Set(state.held).subtracting(target)
         if !revoking.isEmpty && config.enableAutoCommit {
             do {
-                try commitPositions(&state, partitions: Array(revoking))
+                // Not for a deleted topic: its commits were just removed with it.
+                try commitPositions(&state, partitions: revoking.filter { topics.exists($0.topic) })
             } catch {
                 topics.logger.error("commit before a rebalance failed", metadata: ["group": "\(group)", "error": "\(error)"])
             }

@@ -57,6 +57,25 @@ import Testing
         }
     }
 
+    @Test func addedPartitionsAreAssignedAndDeletedTopicsDropped() throws {
+        try withTopics { topics, _ in
+            try topics.create("growing", partitions: 1)
+            try topics.create("doomed", partitions: 1)
+            try topics.makeProducer().sendSync(ProducerRecord(topic: "doomed", key: "k", value: "v"))
+            let member = topics.makeConsumer(ConsumerConfig(groupID: "g", autoOffsetReset: .earliest))
+            try member.subscribe(["growing", "doomed"])
+            #expect(member.assignment.map(\.description) == ["doomed-0", "growing-0"])
+            #expect(try member.poll().count == 1)
+            try topics.addPartitions("growing", totalCount: 3)
+            #expect(member.assignment.map(\.description) == ["doomed-0", "growing-0", "growing-1", "growing-2"])
+            try topics.delete("doomed")
+            #expect(member.assignment.map(\.description) == ["growing-0", "growing-1", "growing-2"])
+            #expect(try member.poll().isEmpty)
+            // The deleted topic's position was not committed again after its commits were removed.
+            #expect(topics.committedOffsets(group: "g").keys.allSatisfy { $0.topic == "growing" })
+        }
+    }
+
     @Test func aMemberThatLeavesHandsOverAtItsCommittedOffset() throws {
         try withTopics { topics, _ in
             try topics.create("handover", partitions: 1)

@@ -187,6 +187,23 @@ import Testing
         }
     }
 
+    @Test func topicSettingsApplyToProducedRecords() throws {
+        try withTopics { topics, directory in
+            try topics.create("stamped", partitions: 1, config: ["message.timestamp.type": "LogAppendTime", "compression.type": "zstd"])
+            let before = systemMilliseconds()
+            let sent = try topics.makeProducer().sendSync(ProducerRecord(topic: "stamped", key: "k", value: "v", timestamp: 42))
+            #expect(sent.timestamp >= before)
+            #expect(try readAll(topics, "stamped").map(\.timestamp) == [sent.timestamp])
+            // The producer sent it uncompressed; the topic stores zstd, as a broker recompresses.
+            #expect(try storedEntries(directory.path, TopicPartition(topic: "stamped", partition: 0)).map(\.compressionCodecID) == [CompressionCodec.zstd.rawValue])
+
+            try topics.create("compacted", partitions: 1, config: ["cleanup.policy": "compact"])
+            let refused = #expect(throws: TopicsError.self) { try topics.makeProducer().sendSync(ProducerRecord(topic: "compacted", key: nil, value: "no key")) }
+            #expect(refused?.code == .appendRefused)
+            #expect(refused?.message.contains("compacted-0") == true)
+        }
+    }
+
     @Test func idempotenceCanBeTurnedOff() throws {
         try withTopics { topics, directory in
             try topics.create("plain", partitions: 1)
