@@ -78,15 +78,21 @@ public final class Topics: Sendable {
             try manager.createPartition(OffsetStore.partition)
         }
         var logs: [String: [PartitionLog]] = [:]
+        var incomplete: Set<String> = []
         var maxProducerId: Int64 = 0
         // Sorted by topic, then partition: each topic's logs arrive in partition order.
         for topicPartition in manager.topicPartitions {
             guard let log = manager.partition(topicPartition) else { continue }
-            guard Int(topicPartition.partition) == logs[topicPartition.topic, default: []].count else {
-                throw TopicsError(.partitionOutOfRange, "topic \"\(topicPartition.topic)\" in \(directory) lacks partitions below \(topicPartition.partition): its partition directories must be numbered from 0 without gaps")
-            }
-            logs[topicPartition.topic, default: []].append(log)
             maxProducerId = max(maxProducerId, log.producers.keys.max() ?? 0)
+            if Int(topicPartition.partition) != logs[topicPartition.topic, default: []].count { incomplete.insert(topicPartition.topic) }
+            logs[topicPartition.topic, default: []].append(log)
+        }
+        // A directory copied from one broker may hold only some partitions of a topic: such a
+        // topic is left alone (not listed, not writable), never completed behind the user's back.
+        for topic in incomplete.sorted() {
+            logs[topic] = nil
+            options.logger.warning("topic skipped: its partition directories are not numbered 0, 1, 2, … without gaps",
+                                   metadata: ["topic": "\(topic)", "directory": "\(directory)"])
         }
         self.topicLogs = NIOLockedValueBox(logs)
         self.lastProducerId = NIOLockedValueBox(maxProducerId)
@@ -124,6 +130,9 @@ public final class Topics: Sendable {
         try adminLock.withLock {
             if exists(name) {
                 throw TopicsError(.topicExists, "topic \"\(name)\" already exists in \(directory)")
+            }
+            if manager.topicPartitions.contains(where: { $0.topic == name }) {
+                throw TopicsError(.topicExists, "\(directory) already holds partition directories of \"\(name)\" (not numbered 0, 1, 2, … without gaps); move them away first")
             }
             if config.isEmpty { try manager.removeConfigOverrides(forTopic: name) } else { try manager.setConfigOverrides(config, forTopic: name) }
             var created: [TopicPartition] = []

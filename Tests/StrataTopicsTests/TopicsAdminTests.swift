@@ -105,6 +105,21 @@ import Testing
         }
     }
 
+    @Test func aTopicWithMissingPartitionsIsLeftAlone() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager.open(directory: directory.path)
+        try manager.createPartition(TopicPartition(topic: "partial", partition: 0))
+        try manager.createPartition(TopicPartition(topic: "partial", partition: 2))
+        try manager.close()
+        let topics = try Topics.open(directory: directory.path)
+        defer { try? topics.close() }
+        #expect(topics.list().isEmpty)
+        #expect((#expect(throws: TopicsError.self) { try topics.describe("partial") })?.code == .unknownTopic)
+        #expect((#expect(throws: TopicsError.self) { try topics.create("partial", partitions: 3) })?.code == .topicExists)
+        #expect(directory.entries.contains("partial-2") && !directory.entries.contains("partial-1"))
+    }
+
     @Test func aLockedDataDirectoryIsRefused() throws {
         try withTopics { _, directory in
             let error = #expect(throws: DataDirectoryLockedError.self) { try Topics.open(directory: directory.path) }
