@@ -64,8 +64,12 @@ public final class Consumer: Sendable {
             state.manualAssignment = false
             state.generation = -1
         }
-        topics.groups.join(group: group, member: memberID, topics: Set(topicNames), strategy: config.assignmentStrategy,
-                           partitionCounts: topics.partitionCounts)
+        join(group: group, topics: Set(topicNames))
+    }
+
+    private func join(group: String, topics names: Set<String>) {
+        topics.groups.join(group: group, member: memberID, topics: names, strategy: config.assignmentStrategy,
+                           sessionTimeoutMs: config.sessionTimeoutMs, now: topics.clock(), partitionCounts: topics.partitionCounts)
     }
 
     /// Reads exactly these partitions, outside any group rebalancing (commits still go to the
@@ -322,6 +326,7 @@ public final class Consumer: Sendable {
     public func commitSync() throws {
         try state.withLockedValue { state in
             try ensureOpen(state)
+            syncGroup(&state)
             try commitPositions(&state, partitions: state.held)
         }
     }
@@ -362,7 +367,18 @@ public final class Consumer: Sendable {
     /// (when auto-committing) and let go; free targeted partitions are taken.
     private func syncGroup(_ state: inout State) {
         guard let group = config.groupID, !state.manualAssignment, !state.subscription.isEmpty, !state.closed else { return }
-        let (generation, target) = topics.groups.target(group: group, member: memberID)
+        var (generation, target, isMember) = topics.groups.target(group: group, member: memberID, now: topics.clock())
+        if !isMember {
+            // Removed for silence: others hold these partitions now and may have committed
+            // further, so the positions are dropped, not committed; then join again.
+            topics.logger.warning("consumer was removed from its group for silence; joining again", metadata: ["group": "\(group)", "member": "\(memberID)"])
+            state.held = []
+            state.positions = [:]
+            state.buffers = [:]
+            state.lastCommitted = [:]
+            join(group: group, topics: state.subscription)
+            (generation, target, _) = topics.groups.target(group: group, member: memberID, now: topics.clock())
+        }
         guard generation != state.generation || Set(state.held) != target else { return }
         let revoking = Set(state.held).subtracting(target)
         if !revoking.isEmpty && config.enableAutoCommit {
@@ -400,6 +416,7 @@ public final class Consumer: Sendable {
             guard !state.closed else { return .success(()) }
             defer { state.closed = true }
             guard config.groupID != nil, config.enableAutoCommit, !topics.closed else { return .success(()) }
+            syncGroup(&state)
             return Result { try commitPositions(&state, partitions: state.held) }
         }
         if let group = config.groupID { topics.groups.leave(group: group, member: memberID) }

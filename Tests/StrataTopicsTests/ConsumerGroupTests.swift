@@ -76,6 +76,34 @@ import Testing
         }
     }
 
+    @Test func aSilentMemberIsRemovedAfterItsSessionTimeoutAndJoinsAgain() throws {
+        try withTopics { topics, _ in
+            try topics.create("watched", partitions: 2)
+            let producer = topics.makeProducer()
+            for index in 0..<4 { try producer.sendSync(ProducerRecord(topic: "watched", partition: Int32(index % 2), key: "k", value: "v\(index)")) }
+            var config = ConsumerConfig(groupID: "s", autoOffsetReset: .earliest)
+            config.sessionTimeoutMs = 500
+            config.enableAutoCommit = false
+            let silent = topics.makeConsumer(config)
+            try silent.subscribe(["watched"])
+            #expect(try silent.poll().count == 4)       // read, never committed
+            let active = topics.makeConsumer(config)
+            try active.subscribe(["watched"])
+            #expect(active.assignment.isEmpty)           // the silent one still holds both
+            Thread.sleep(forTimeInterval: 0.7)
+            #expect(active.assignment.count == 2)        // removed for silence: all to the active one
+            #expect(try active.poll().count == 4)        // nothing was committed: everything again
+            try active.commitSync()
+            // The silent one comes back: it joins again, drops its uncommitted positions, and
+            // shares the partitions once the active one lets go.
+            #expect(try silent.poll().isEmpty)
+            _ = active.assignment
+            #expect(silent.assignment.count == 1 && active.assignment.count == 1)
+            #expect(try silent.poll().isEmpty)           // resumes at the active one's commits
+            #expect(Set(topics.committedOffsets(group: "s").values.map(\.offset)) == [2])
+        }
+    }
+
     @Test func aMemberThatLeavesHandsOverAtItsCommittedOffset() throws {
         try withTopics { topics, _ in
             try topics.create("handover", partitions: 1)
