@@ -126,6 +126,8 @@ public final class Consumer: Sendable {
             if now >= deadline || Task.isCancelled || closed { return [] }
             var wait = deadline - now
             if config.groupID != nil && config.enableAutoCommit { wait = Swift.min(wait, .milliseconds(Swift.max(1, config.autoCommitIntervalMs))) }
+            // A waiting group member wakes often enough to count as alive (a heartbeat).
+            if config.groupID != nil { wait = Swift.min(wait, .milliseconds(Swift.max(1, config.sessionTimeoutMs / 3))) }
             let interesting = state.withLockedValue { Set($0.held.map(\.topic)).union($0.subscription) }
             await topics.notifier.wait(forTopics: interesting, after: version, timeout: wait)
         }
