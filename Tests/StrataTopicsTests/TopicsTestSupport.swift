@@ -68,18 +68,37 @@ final class FailingSyncFileSystem: FileSystem {
     let base = PosixFileSystem()
     let failuresLeft = NIOLockedValueBox(0)
     let diskFull = NIOLockedValueBox(false)
+    /// While set, every call that would change something fails with EROFS.
+    let readOnly = NIOLockedValueBox(false)
+
+    private func refuseIfReadOnly(_ call: String, _ path: String) throws(StrataIOError) {
+        if readOnly.withLockedValue({ $0 }) { throw StrataIOError(call: call, path: path, errno: 30) }
+    }
 
     func open(_ path: String, mode: FileOpenMode) throws(StrataIOError) -> any StorageFile {
+        if mode != .readOnly { try refuseIfReadOnly("open", path) }
         let file = try base.open(path, mode: mode)
         return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft, diskFull: diskFull) : file
     }
     func exists(_ path: String) -> Bool { base.exists(path) }
     func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
     func contentsOfDirectory(_ path: String) throws(StrataIOError) -> [String] { try base.contentsOfDirectory(path) }
-    func createDirectory(_ path: String) throws(StrataIOError) { try base.createDirectory(path) }
-    func rename(_ from: String, to: String) throws(StrataIOError) { try base.rename(from, to: to) }
-    func removeFile(_ path: String) throws(StrataIOError) { try base.removeFile(path) }
-    func removeDirectory(_ path: String) throws(StrataIOError) { try base.removeDirectory(path) }
+    func createDirectory(_ path: String) throws(StrataIOError) {
+        try refuseIfReadOnly("mkdir", path)
+        try base.createDirectory(path)
+    }
+    func rename(_ from: String, to: String) throws(StrataIOError) {
+        try refuseIfReadOnly("rename", from)
+        try base.rename(from, to: to)
+    }
+    func removeFile(_ path: String) throws(StrataIOError) {
+        try refuseIfReadOnly("unlink", path)
+        try base.removeFile(path)
+    }
+    func removeDirectory(_ path: String) throws(StrataIOError) {
+        try refuseIfReadOnly("rmdir", path)
+        try base.removeDirectory(path)
+    }
     func syncDirectory(_ path: String) throws(StrataIOError) { try base.syncDirectory(path) }
     func modificationTime(_ path: String) throws(StrataIOError) -> Int64 { try base.modificationTime(path) }
     func setModificationTime(_ path: String, milliseconds: Int64) throws(StrataIOError) { try base.setModificationTime(path, milliseconds: milliseconds) }
