@@ -144,9 +144,18 @@ import Testing
                 for producerIndex in 0..<producers {
                     let producer = topics.makeProducer(ProducerConfig(acks: producerIndex % 2 == 0 ? .leader : .all, lingerMs: producerIndex))
                     group.addTask {
+                        // Half the sends awaited one by one, half in flight together (batched).
+                        let failures = NIOLockedValueBox(0)
                         for index in 0..<perProducer {
-                            try await producer.send(ProducerRecord(topic: "busy", key: "p\(producerIndex)-\(index % 7)", value: "p\(producerIndex)-\(index)"))
+                            let record = ProducerRecord(topic: "busy", key: "p\(producerIndex)-\(index % 7)", value: "p\(producerIndex)-\(index)")
+                            if index < perProducer / 2 {
+                                try await producer.send(record)
+                            } else {
+                                producer.send(record) { if case .failure = $0 { failures.withLockedValue { $0 += 1 } } }
+                            }
                         }
+                        await producer.flush()
+                        #expect(failures.withLockedValue { $0 } == 0)
                     }
                 }
                 try await group.waitForAll()
