@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "StrataTopics", "Strata", "StrataSimulation",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),

@@ -82,7 +82,7 @@ import Testing
             let producer = topics.makeProducer()
             for index in 0..<4 { try producer.sendSync(ProducerRecord(topic: "watched", partition: Int32(index % 2), key: "k", value: "v\(index)")) }
             var config = ConsumerConfig(groupID: "s", autoOffsetReset: .earliest)
-            config.sessionTimeoutMs = 500
+            config.sessionTimeoutMs = 1_000
             config.enableAutoCommit = false
             let silent = topics.makeConsumer(config)
             try silent.subscribe(["watched"])
@@ -90,7 +90,7 @@ import Testing
             let active = topics.makeConsumer(config)
             try active.subscribe(["watched"])
             #expect(active.assignment.isEmpty)           // the silent one still holds both
-            Thread.sleep(forTimeInterval: 0.7)
+            Thread.sleep(forTimeInterval: 1.3)
             #expect(active.assignment.count == 2)        // removed for silence: all to the active one
             #expect(try active.poll().count == 4)        // nothing was committed: everything again
             try active.commitSync()
