@@ -102,8 +102,9 @@ let package = Package(
         .testTarget(
             name: "StrataTopicsTests",
             dependencies: [
-                "StrataTopics", "Strata",
+                "StrataTopics", "Strata", "StrataSimulation",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]),

@@ -11,6 +11,16 @@ final class AppendNotifier: Sendable {
     private struct Waiter {
         var topics: Set<String>
         var continuation: CheckedContinuation<Void, Never>
+        /// The timeout, cancelled when the waiter is woken first (so no timer outlives its wait).
+        var timer: Timeout
+    }
+
+    /// A scheduled timeout; `DispatchWorkItem.cancel()` is thread-safe, though the type is not
+    /// marked `Sendable` on Linux.
+    private final class Timeout: @unchecked Sendable {
+        let item: DispatchWorkItem
+        init(_ body: @escaping @Sendable () -> Void) { item = DispatchWorkItem(block: body) }
+        func cancel() { item.cancel() }
     }
 
     private struct State {
@@ -29,17 +39,20 @@ final class AppendNotifier: Sendable {
 
     /// Wakes every waiter interested in `topic` (nil: every waiter).
     func signal(topic: String?) {
-        let woken: [CheckedContinuation<Void, Never>] = state.withLockedValue { state in
+        let woken: [Waiter] = state.withLockedValue { state in
             state.version &+= 1
             if let topic { state.versionByTopic[topic] = state.version } else { state.globalVersion = state.version }
-            var woken: [CheckedContinuation<Void, Never>] = []
+            var woken: [Waiter] = []
             for (id, waiter) in state.waiters where topic == nil || waiter.topics.contains(topic!) {
-                woken.append(waiter.continuation)
+                woken.append(waiter)
                 state.waiters[id] = nil
             }
             return woken
         }
-        for continuation in woken { continuation.resume() }
+        for waiter in woken {
+            waiter.timer.cancel()
+            waiter.continuation.resume()
+        }
     }
 
     /// Waits until one of `topics` is signalled after `version`, a global signal arrives, the
@@ -51,16 +64,17 @@ final class AppendNotifier: Sendable {
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let timer = Timeout { [self] in wake(id) }
                 let registered = state.withLockedValue { state -> Bool in
                     let changed = state.globalVersion > version || topics.contains { state.versionByTopic[$0, default: 0] > version }
                     if changed || Task.isCancelled { return false }
-                    state.waiters[id] = Waiter(topics: topics, continuation: continuation)
+                    state.waiters[id] = Waiter(topics: topics, continuation: continuation, timer: timer)
                     return true
                 }
                 guard registered else { continuation.resume(); return }
                 let nanoseconds = timeout.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
                 let total = nanoseconds.overflow ? Int.max : Int(nanoseconds.partialValue) + Int(timeout.components.attoseconds / 1_000_000_000)
-                timerQueue.asyncAfter(deadline: .now() + .nanoseconds(max(0, total))) { [self] in wake(id) }
+                timerQueue.asyncAfter(deadline: .now() + .nanoseconds(max(0, total)), execute: timer.item)
             }
         } onCancel: {
             wake(id)
@@ -68,7 +82,8 @@ final class AppendNotifier: Sendable {
     }
 
     private func wake(_ id: UInt64) {
-        let continuation = state.withLockedValue { $0.waiters.removeValue(forKey: id)?.continuation }
-        continuation?.resume()
+        guard let waiter = state.withLockedValue({ $0.waiters.removeValue(forKey: id) }) else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume()
     }
 }

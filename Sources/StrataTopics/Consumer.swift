@@ -64,8 +64,12 @@ public final class Consumer: Sendable {
             state.manualAssignment = false
             state.generation = -1
         }
-        topics.groups.join(group: group, member: memberID, topics: Set(topicNames), strategy: config.assignmentStrategy,
-                           partitionCounts: Dictionary(uniqueKeysWithValues: topics.list(includeInternal: true).compactMap { name in (try? topics.partitionCount(name)).map { (name, $0) } }))
+        join(group: group, topics: Set(topicNames))
+    }
+
+    private func join(group: String, topics names: Set<String>) {
+        topics.groups.join(group: group, member: memberID, topics: names, strategy: config.assignmentStrategy,
+                           sessionTimeoutMs: config.sessionTimeoutMs, now: topics.clock(), partitionCounts: topics.partitionCounts)
     }
 
     /// Reads exactly these partitions, outside any group rebalancing (commits still go to the
@@ -122,6 +126,8 @@ public final class Consumer: Sendable {
             if now >= deadline || Task.isCancelled || closed { return [] }
             var wait = deadline - now
             if config.groupID != nil && config.enableAutoCommit { wait = Swift.min(wait, .milliseconds(Swift.max(1, config.autoCommitIntervalMs))) }
+            // A waiting group member wakes often enough to count as alive (a heartbeat).
+            if config.groupID != nil { wait = Swift.min(wait, .milliseconds(Swift.max(1, config.sessionTimeoutMs / 3))) }
             let interesting = state.withLockedValue { Set($0.held.map(\.topic)).union($0.subscription) }
             await topics.notifier.wait(forTopics: interesting, after: version, timeout: wait)
         }
@@ -166,12 +172,13 @@ public final class Consumer: Sendable {
     }
 
     private func take(from partition: TopicPartition, into out: inout [ConsumerRecord], limit: Int, state: inout State) {
-        guard var buffer = state.buffers[partition], !buffer.isEmpty else { return }
+        guard let buffer = state.buffers.removeValue(forKey: partition), !buffer.isEmpty else { return }
         let taken = buffer.prefix(limit - out.count)
-        buffer = buffer.dropFirst(taken.count)
-        state.buffers[partition] = buffer
+        let rest = buffer.dropFirst(taken.count)
+        if !rest.isEmpty { state.buffers[partition] = rest }
         guard let last = taken.last else { return }
-        out += taken
+        // A whole fetched array handed over as is shares its storage (no copy per record).
+        if out.isEmpty { out = Array(taken) } else { out += taken }
         state.positions[partition] = last.offset + 1
         topics.metrics.consumed(topic: partition.topic, group: config.groupID, records: taken.count,
                                 bytes: taken.reduce(0) { $0 + ($1.key?.readableBytes ?? 0) + ($1.value?.readableBytes ?? 0) })
@@ -194,12 +201,21 @@ public final class Consumer: Sendable {
         topics.metrics.fetched(topic: partition.topic, nanoseconds: monotonicNanoseconds() - started)
         var records: [ConsumerRecord] = []
         var bytes = 0
+        func add(_ record: Record) {
+            guard record.offset >= position else { return }
+            records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: record.offset,
+                                          timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers))
+        }
         for entry in result.entries {
             bytes += entry.sizeInBytes
-            if case .batch(let batch) = entry, batch.header.isControl { continue }
-            for record in try entry.records() where record.offset >= position {
-                records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: record.offset,
-                                              timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers))
+            switch entry {
+            case .batch(let batch):
+                if batch.header.isControl { continue }
+                records.reserveCapacity(records.count + Int(batch.header.recordsCount))
+                // Decoded straight into consumer records (no intermediate array).
+                try batch.forEachRecord(add)
+            case .legacy:
+                for record in try entry.records() { add(record) }
             }
         }
         if records.isEmpty, let last = result.entries.last {
@@ -312,6 +328,7 @@ public final class Consumer: Sendable {
     public func commitSync() throws {
         try state.withLockedValue { state in
             try ensureOpen(state)
+            syncGroup(&state)
             try commitPositions(&state, partitions: state.held)
         }
     }
@@ -352,12 +369,24 @@ public final class Consumer: Sendable {
     /// (when auto-committing) and let go; free targeted partitions are taken.
     private func syncGroup(_ state: inout State) {
         guard let group = config.groupID, !state.manualAssignment, !state.subscription.isEmpty, !state.closed else { return }
-        let (generation, target) = topics.groups.target(group: group, member: memberID)
+        var (generation, target, isMember) = topics.groups.target(group: group, member: memberID, now: topics.clock())
+        if !isMember {
+            // Removed for silence: others hold these partitions now and may have committed
+            // further, so the positions are dropped, not committed; then join again.
+            topics.logger.warning("consumer was removed from its group for silence; joining again", metadata: ["group": "\(group)", "member": "\(memberID)"])
+            state.held = []
+            state.positions = [:]
+            state.buffers = [:]
+            state.lastCommitted = [:]
+            join(group: group, topics: state.subscription)
+            (generation, target, _) = topics.groups.target(group: group, member: memberID, now: topics.clock())
+        }
         guard generation != state.generation || Set(state.held) != target else { return }
         let revoking = Set(state.held).subtracting(target)
         if !revoking.isEmpty && config.enableAutoCommit {
             do {
-                try commitPositions(&state, partitions: Array(revoking))
+                // Not for a deleted topic: its commits were just removed with it.
+                try commitPositions(&state, partitions: revoking.filter { topics.exists($0.topic) })
             } catch {
                 topics.logger.error("commit before a rebalance failed", metadata: ["group": "\(group)", "error": "\(error)"])
             }
@@ -389,9 +418,12 @@ public final class Consumer: Sendable {
             guard !state.closed else { return .success(()) }
             defer { state.closed = true }
             guard config.groupID != nil, config.enableAutoCommit, !topics.closed else { return .success(()) }
+            syncGroup(&state)
             return Result { try commitPositions(&state, partitions: state.held) }
         }
         if let group = config.groupID { topics.groups.leave(group: group, member: memberID) }
+        // Wakes this consumer's own waiting poll or iteration, which then ends.
+        topics.notifier.signal(topic: nil)
         try finalCommit.get()
     }
 
@@ -413,7 +445,13 @@ extension Consumer: AsyncSequence {
 
         public mutating func next() async throws -> ConsumerRecord? {
             while !consumer.closed && !consumer.topics.closed && !Task.isCancelled {
-                if let record = try await consumer.poll(timeout: .seconds(60), maxRecords: 1).first { return record }
+                do {
+                    if let record = try await consumer.poll(timeout: .seconds(60), maxRecords: 1).first { return record }
+                } catch {
+                    // Closed while waiting: the sequence ends rather than fails.
+                    if let refused = error as? TopicsError, refused.code == .closed { return nil }
+                    throw error
+                }
             }
             return nil
         }

@@ -76,6 +76,10 @@ public struct ConsumerConfig: Sendable {
     public var maxPartitionFetchBytes = 1_048_576
     /// `partition.assignment.strategy`.
     public var assignmentStrategy: AssignmentStrategy = .range
+    /// `session.timeout.ms`: a group member that has not polled for this long is removed from
+    /// the group and its partitions go to the others; it joins again at its next poll, dropping
+    /// its positions uncommitted (the new holders may already have committed further).
+    public var sessionTimeoutMs: Int64 = 45_000
     /// `isolation.level`: `.highWatermark` is read_uncommitted, `.committed` read_committed.
     public var isolation: FetchIsolation = .highWatermark
 

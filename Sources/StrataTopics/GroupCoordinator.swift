@@ -20,6 +20,10 @@ final class GroupCoordinator: Sendable {
     struct Member {
         var topics: Set<String>
         var strategy: AssignmentStrategy
+        /// `session.timeout.ms`: a member not heard from for this long is removed.
+        var sessionTimeoutMs: Int64
+        /// When the member last asked for its assignment (ms).
+        var lastSeen: Int64
     }
 
     private let groups = NIOLockedValueBox([String: Group]())
@@ -42,10 +46,11 @@ final class GroupCoordinator: Sendable {
     }
 
     /// Adds or updates a member's subscription and rebalances.
-    func join(group: String, member: String, topics: Set<String>, strategy: AssignmentStrategy, partitionCounts counts: [String: Int]) {
+    func join(group: String, member: String, topics: Set<String>, strategy: AssignmentStrategy, sessionTimeoutMs: Int64,
+              now: Int64, partitionCounts counts: [String: Int]) {
         partitionCounts.withLockedValue { $0 = counts }
         groups.withLockedValue { groups in
-            groups[group, default: Group()].members[member] = Member(topics: topics, strategy: strategy)
+            groups[group, default: Group()].members[member] = Member(topics: topics, strategy: strategy, sessionTimeoutMs: sessionTimeoutMs, lastSeen: now)
             rebalance(&groups[group]!)
         }
         notifier.signal(topic: nil)
@@ -74,9 +79,24 @@ final class GroupCoordinator: Sendable {
     /// The group's generation (grows with each rebalance).
     func generation(group: String) -> Int { groups.withLockedValue { $0[group]?.generation ?? 0 } }
 
-    /// The member's target partitions in the current generation.
-    func target(group: String, member: String) -> (generation: Int, partitions: Set<TopicPartition>) {
-        groups.withLockedValue { ($0[group]?.generation ?? 0, $0[group]?.target[member] ?? []) }
+    /// The member's target partitions in the current generation; `isMember` is false when the
+    /// member was removed for silence (it must join again). Asking counts as a heartbeat, and
+    /// removes the members silent for longer than their session timeout.
+    func target(group: String, member: String, now: Int64) -> (generation: Int, partitions: Set<TopicPartition>, isMember: Bool) {
+        let (answer, evicted) = groups.withLockedValue { groups -> ((Int, Set<TopicPartition>, Bool), Bool) in
+            guard var state = groups[group] else { return ((0, [], false), false) }
+            state.members[member]?.lastSeen = now
+            let silent = state.members.filter { now - $0.value.lastSeen > $0.value.sessionTimeoutMs }.map(\.key)
+            for gone in silent {
+                state.members[gone] = nil
+                state.holders = state.holders.filter { $0.value != gone }
+            }
+            if !silent.isEmpty { rebalance(&state) }
+            groups[group] = state
+            return ((state.generation, state.target[member] ?? [], state.members[member] != nil), !silent.isEmpty)
+        }
+        if evicted { notifier.signal(topic: nil) }
+        return answer
     }
 
     /// Gives up `released` and takes whichever target partitions are free; returns what the

@@ -48,6 +48,20 @@ public final class Producer: Sendable {
         var bytes = 0
         var drainScheduled = false
         var urgentDrainScheduled = false
+
+        /// Adds a record; sets `schedule` to the delay of a drain to schedule, if one is needed
+        /// (at once when the batch is full, after `linger.ms` for the first record).
+        mutating func append(_ pending: Pending, batchSize: Int, lingerMs: Int, schedule: inout Int?) {
+            records.append(pending)
+            bytes += pending.size
+            if bytes >= batchSize && !urgentDrainScheduled {
+                urgentDrainScheduled = true
+                schedule = 0
+            } else if !drainScheduled {
+                drainScheduled = true
+                schedule = lingerMs
+            }
+        }
     }
 
     private struct State {
@@ -150,9 +164,12 @@ public final class Producer: Sendable {
 
     private func enqueue(_ record: ProducerRecord, completion: @escaping Completion) throws {
         if state.withLockedValue({ $0.closed }) { throw TopicsError(.closed, "the producer is closed") }
-        let count = try topics.partitionCount(record.topic)
-        let topicPartition = TopicPartition(topic: record.topic, partition: choosePartition(record, count: count))
-        let log = try topics.partitionLog(topicPartition)
+        let logs = try topics.logs(ofTopic: record.topic)
+        let topicPartition = TopicPartition(topic: record.topic, partition: choosePartition(record, count: logs.count))
+        guard topicPartition.partition >= 0, Int(topicPartition.partition) < logs.count else {
+            throw Topics.outOfRange(topicPartition, count: logs.count)
+        }
+        let log = logs[Int(topicPartition.partition)]
         let size = RecordBatchBuilder.maxRecordSize(keySize: record.key?.readableBytes ?? 0, valueSize: record.value?.readableBytes ?? 0, headers: record.headers)
         let batchSize = RecordBatchHeader.size + size
         guard batchSize <= config.maxRequestSize else {
@@ -166,17 +183,10 @@ public final class Producer: Sendable {
         var delay: Int? = nil
         try state.withLockedValue { state in
             if state.closed { throw TopicsError(.closed, "the producer is closed") }
-            var buffer = state.buffers[topicPartition] ?? PartitionBuffer()
-            buffer.records.append(Pending(record: record, timestamp: timestamp, size: size, completion: acksNone ? nil : completion))
-            buffer.bytes += size
-            if buffer.bytes >= config.batchSize && !buffer.urgentDrainScheduled {
-                buffer.urgentDrainScheduled = true
-                delay = 0
-            } else if !buffer.drainScheduled {
-                buffer.drainScheduled = true
-                delay = config.lingerMs
-            }
-            state.buffers[topicPartition] = buffer
+            // Mutated in place: a copy out of the dictionary would copy the pending records.
+            state.buffers[topicPartition, default: PartitionBuffer()].append(
+                Pending(record: record, timestamp: timestamp, size: size, completion: acksNone ? nil : completion),
+                batchSize: config.batchSize, lingerMs: config.lingerMs, schedule: &delay)
         }
         if let delay { scheduleDrain(topicPartition, afterMilliseconds: delay) }
         if acksNone {
@@ -210,25 +220,25 @@ public final class Producer: Sendable {
         do {
             log = try topics.partitionLog(topicPartition)
         } catch {
-            fail(records, error)
+            fail(records[...], error)
             return
         }
+        // Batches of at most batch.size (a larger record alone), as slices: no record is copied.
         let limit = min(max(config.batchSize, RecordBatchHeader.size), log.config.maxMessageBytes)
-        var chunk: [Pending] = []
+        var start = records.startIndex
         var chunkBytes = RecordBatchHeader.size
-        for pending in records {
-            if !chunk.isEmpty && chunkBytes + pending.size > limit {
-                append(chunk, bytes: chunkBytes, to: log)
-                chunk = []
+        for index in records.indices {
+            if index > start && chunkBytes + records[index].size > limit {
+                append(records[start..<index], bytes: chunkBytes, to: log)
+                start = index
                 chunkBytes = RecordBatchHeader.size
             }
-            chunk.append(pending)
-            chunkBytes += pending.size
+            chunkBytes += records[index].size
         }
-        append(chunk, bytes: chunkBytes, to: log)
+        append(records[start...], bytes: chunkBytes, to: log)
     }
 
-    private func append(_ chunk: [Pending], bytes expected: Int, to partitionLog: PartitionLog) {
+    private func append(_ chunk: ArraySlice<Pending>, bytes expected: Int, to partitionLog: PartitionLog) {
         var log = partitionLog
         let topicPartition = log.topicPartition
         var attempt = 0
@@ -255,10 +265,12 @@ public final class Producer: Sendable {
                 }
                 topics.metrics.produced(topic: topicPartition.topic, records: chunk.count, bytes: batch.bytes.readableBytes, nanoseconds: monotonicNanoseconds() - started)
                 topics.notifier.signal(topic: topicPartition.topic)
-                for (index, pending) in chunk.enumerated() {
-                    pending.completion?(.success(RecordMetadata(
-                        topic: topicPartition.topic, partition: topicPartition.partition, offset: result.firstOffset + Int64(index),
-                        timestamp: result.logAppendTime ?? pending.timestamp)))
+                var offset = result.firstOffset
+                for index in chunk.indices {
+                    chunk[index].completion?(.success(RecordMetadata(
+                        topic: topicPartition.topic, partition: topicPartition.partition, offset: offset,
+                        timestamp: result.logAppendTime ?? chunk[index].timestamp)))
+                    offset += 1
                 }
                 return
             } catch {
@@ -294,7 +306,7 @@ public final class Producer: Sendable {
         }
     }
 
-    private func encode(_ chunk: [Pending], epoch: Int16, sequence: Int32, expectedBytes: Int) throws -> ProducedBatch {
+    private func encode(_ chunk: ArraySlice<Pending>, epoch: Int16, sequence: Int32, expectedBytes: Int) throws -> ProducedBatch {
         var configuration = RecordBatchBuilder.Configuration(compression: config.compression)
         configuration.maxBatchBytes = .max
         if producerId >= 0 {
@@ -303,8 +315,8 @@ public final class Producer: Sendable {
             configuration.baseSequence = sequence
         }
         var builder = RecordBatchBuilder(configuration, expectedRecordBytes: expectedBytes)
-        for pending in chunk {
-            try builder.append(timestamp: pending.timestamp, key: pending.record.key, value: pending.record.value, headers: pending.record.headers)
+        for index in chunk.indices {
+            try builder.append(timestamp: chunk[index].timestamp, key: chunk[index].record.key, value: chunk[index].record.value, headers: chunk[index].record.headers)
         }
         return try builder.buildProduced(context: context)
     }
@@ -318,7 +330,7 @@ public final class Producer: Sendable {
         }
     }
 
-    private func fail(_ records: [Pending], _ error: any Error) {
+    private func fail(_ records: ArraySlice<Pending>, _ error: any Error) {
         if config.acks == .none {
             topics.logger.error("a record sent with acks=0 was lost", metadata: ["error": "\(error)"])
         }

@@ -25,9 +25,7 @@ public final class StreamTransform: Sendable {
     let transform: @Sendable (ConsumerRecord) throws -> [ProducerRecord]
 
     /// Creates a transform; `transform` returns the records to produce for one input record
-    /// (any topic; `output` names the usual one and is checked to exist).
-    ///
-    /// - Throws: nothing here; running throws ``TopicsError`` `unknownTopic` for missing topics.
+    /// (any topic; `output` names the usual one, which running checks exists).
     public init(topics: Topics, from input: String, to output: String, group: String,
                 transform: @escaping @Sendable (ConsumerRecord) throws -> [ProducerRecord]) {
         self.topics = topics

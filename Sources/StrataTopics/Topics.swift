@@ -46,7 +46,8 @@ public final class Topics: Sendable {
     let groups: GroupCoordinator
     let clock: @Sendable () -> Int64
     private let adminLock = NIOLock()
-    private let partitionCounts: NIOLockedValueBox<[String: Int]>
+    /// Each topic's partition logs, by partition number.
+    private let topicLogs: NIOLockedValueBox<[String: [PartitionLog]]>
     private let lastProducerId: NIOLockedValueBox<Int64>
     private let isClosed = NIOLockedValueBox(false)
 
@@ -77,18 +78,28 @@ public final class Topics: Sendable {
         self.metrics = TopicsMetrics(factory: options.metricsFactory)
         self.logger = options.logger
         self.clock = options.storage.clock
-        var counts: [String: Int] = [:]
-        var maxProducerId: Int64 = 0
-        for topicPartition in manager.topicPartitions {
-            counts[topicPartition.topic] = max(counts[topicPartition.topic] ?? 0, Int(topicPartition.partition) + 1)
-            if let log = manager.partition(topicPartition) { maxProducerId = max(maxProducerId, log.producers.keys.max() ?? 0) }
-        }
         if manager.partition(OffsetStore.partition) == nil {
             try manager.setConfigOverrides(OffsetStore.config, forTopic: OffsetStore.topic)
             try manager.createPartition(OffsetStore.partition)
-            counts[OffsetStore.topic] = 1
         }
-        self.partitionCounts = NIOLockedValueBox(counts)
+        var logs: [String: [PartitionLog]] = [:]
+        var incomplete: Set<String> = []
+        var maxProducerId: Int64 = 0
+        // Sorted by topic, then partition: each topic's logs arrive in partition order.
+        for topicPartition in manager.topicPartitions {
+            guard let log = manager.partition(topicPartition) else { continue }
+            maxProducerId = max(maxProducerId, log.producers.keys.max() ?? 0)
+            if Int(topicPartition.partition) != logs[topicPartition.topic, default: []].count { incomplete.insert(topicPartition.topic) }
+            logs[topicPartition.topic, default: []].append(log)
+        }
+        // A directory copied from one broker may hold only some partitions of a topic: such a
+        // topic is left alone (not listed, not writable), never completed behind the user's back.
+        for topic in incomplete.sorted() {
+            logs[topic] = nil
+            options.logger.warning("topic skipped: its partition directories are not numbered 0, 1, 2, … without gaps",
+                                   metadata: ["topic": "\(topic)", "directory": "\(directory)"])
+        }
+        self.topicLogs = NIOLockedValueBox(logs)
         self.lastProducerId = NIOLockedValueBox(maxProducerId)
         self.offsets = try OffsetStore(log: manager.partition(OffsetStore.partition)!)
         self.groups = GroupCoordinator(notifier: notifier)
@@ -122,15 +133,19 @@ public final class Topics: Sendable {
             throw TopicsError(.invalidConfig, "topic \"\(name)\": \(error)")
         }
         try adminLock.withLock {
-            if partitionCounts.withLockedValue({ $0[name] }) != nil {
+            if exists(name) {
                 throw TopicsError(.topicExists, "topic \"\(name)\" already exists in \(directory)")
+            }
+            if manager.topicPartitions.contains(where: { $0.topic == name }) {
+                throw TopicsError(.topicExists, "\(directory) already holds partition directories of \"\(name)\" (not numbered 0, 1, 2, … without gaps); move them away first")
             }
             if config.isEmpty { try manager.removeConfigOverrides(forTopic: name) } else { try manager.setConfigOverrides(config, forTopic: name) }
             var created: [TopicPartition] = []
+            var logs: [PartitionLog] = []
             do {
                 for partition in 0..<partitions {
                     let topicPartition = TopicPartition(topic: name, partition: Int32(partition))
-                    try manager.createPartition(topicPartition)
+                    logs.append(try manager.createPartition(topicPartition))
                     created.append(topicPartition)
                 }
             } catch {
@@ -138,7 +153,7 @@ public final class Topics: Sendable {
                 try? manager.removeConfigOverrides(forTopic: name)
                 throw error
             }
-            partitionCounts.withLockedValue { $0[name] = partitions }
+            topicLogs.withLockedValue { $0[name] = logs }
         }
         logger.debug("created topic", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
         return try describe(name)
@@ -146,11 +161,11 @@ public final class Topics: Sendable {
 
     /// The topics, sorted; internal ones (the committed offsets) only when asked for.
     public func list(includeInternal: Bool = false) -> [String] {
-        partitionCounts.withLockedValue { Array($0.keys) }.filter { includeInternal || !TopicName.isInternal($0) }.sorted()
+        topicLogs.withLockedValue { Array($0.keys) }.filter { includeInternal || !TopicName.isInternal($0) }.sorted()
     }
 
     /// Whether the topic exists.
-    public func exists(_ name: String) -> Bool { partitionCounts.withLockedValue { $0[name] != nil } }
+    public func exists(_ name: String) -> Bool { topicLogs.withLockedValue { $0[name] != nil } }
 
     /// The topic's partitions (with their offsets and sizes) and configuration.
     ///
@@ -182,10 +197,11 @@ public final class Topics: Sendable {
             guard count > current, count <= Self.maxPartitions else {
                 throw TopicsError(.partitionOutOfRange, "topic \"\(name)\" has \(current) partitions; the new count must be larger and at most \(Self.maxPartitions), not \(count)")
             }
-            for partition in current..<count { try manager.createPartition(TopicPartition(topic: name, partition: Int32(partition))) }
-            partitionCounts.withLockedValue { $0[name] = count }
+            var added: [PartitionLog] = []
+            for partition in current..<count { added.append(try manager.createPartition(TopicPartition(topic: name, partition: Int32(partition)))) }
+            topicLogs.withLockedValue { $0[name, default: []] += added }
         }
-        groups.topicsChanged(partitionCounts: partitionCounts.withLockedValue { $0 })
+        groups.topicsChanged(partitionCounts: partitionCounts)
     }
 
     /// Deletes a topic: its partition directories, its configuration overrides, and every
@@ -197,12 +213,12 @@ public final class Topics: Sendable {
         guard !TopicName.isInternal(name) else { throw TopicsError(.internalTopic, "the internal topic \"\(name)\" cannot be deleted") }
         try adminLock.withLock {
             let count = try partitionCount(name)
-            partitionCounts.withLockedValue { $0[name] = nil }
+            topicLogs.withLockedValue { $0[name] = nil }
             for partition in 0..<count { try manager.deletePartition(TopicPartition(topic: name, partition: Int32(partition))) }
             try manager.removeConfigOverrides(forTopic: name)
             try offsets.forget(topic: name)
         }
-        groups.topicsChanged(partitionCounts: partitionCounts.withLockedValue { $0 })
+        groups.topicsChanged(partitionCounts: partitionCounts)
         notifier.signal(topic: nil)
     }
 
@@ -210,8 +226,18 @@ public final class Topics: Sendable {
     ///
     /// - Throws: ``TopicsError`` `unknownTopic`.
     public func partitionCount(_ name: String) throws(TopicsError) -> Int {
-        guard let count = partitionCounts.withLockedValue({ $0[name] }) else { throw unknownTopic(name) }
+        guard let count = topicLogs.withLockedValue({ $0[name]?.count }) else { throw unknownTopic(name) }
         return count
+    }
+
+    /// Every topic's partition count.
+    var partitionCounts: [String: Int] { topicLogs.withLockedValue { $0.mapValues(\.count) } }
+
+    /// A topic's partition logs, by partition number.
+    func logs(ofTopic name: String) throws(TopicsError) -> [PartitionLog] {
+        try ensureOpen()
+        guard let logs = topicLogs.withLockedValue({ $0[name] }) else { throw unknownTopic(name) }
+        return logs
     }
 
     /// A group's committed offsets.
@@ -265,19 +291,27 @@ public final class Topics: Sendable {
 
     /// The log of a partition, checked against the topic's partition count.
     func partitionLog(_ topicPartition: TopicPartition) throws(TopicsError) -> PartitionLog {
-        try ensureOpen()
-        let count = try partitionCount(topicPartition.topic)
-        guard topicPartition.partition >= 0, Int(topicPartition.partition) < count else {
-            throw TopicsError(.partitionOutOfRange, "partition \(topicPartition.partition) is out of range: topic \"\(topicPartition.topic)\" has partitions 0 to \(count - 1)")
+        let logs = try logs(ofTopic: topicPartition.topic)
+        guard topicPartition.partition >= 0, Int(topicPartition.partition) < logs.count else {
+            throw Self.outOfRange(topicPartition, count: logs.count)
         }
-        guard let log = manager.partition(topicPartition) else { throw unknownTopic(topicPartition.topic) }
-        return log
+        return logs[Int(topicPartition.partition)]
+    }
+
+    static func outOfRange(_ topicPartition: TopicPartition, count: Int) -> TopicsError {
+        TopicsError(.partitionOutOfRange, "partition \(topicPartition.partition) is out of range: topic \"\(topicPartition.topic)\" has partitions 0 to \(count - 1)")
     }
 
     /// Opens a stopped partition log again (see `LogManager.reopenPartition`).
     func reopenPartition(_ failed: PartitionLog) throws -> PartitionLog {
         try ensureOpen()
-        return try manager.reopenPartition(failed.topicPartition, replacing: failed)
+        let topicPartition = failed.topicPartition
+        let log = try manager.reopenPartition(topicPartition, replacing: failed)
+        let index = Int(topicPartition.partition)
+        topicLogs.withLockedValue { logs in
+            if logs[topicPartition.topic]?.indices.contains(index) == true { logs[topicPartition.topic]![index] = log }
+        }
+        return log
     }
 
     /// A producer id never used in this directory's logs.

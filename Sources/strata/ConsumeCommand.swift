@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import Strata
 import StrataTools
@@ -79,7 +81,9 @@ struct ConsumeCommand: AsyncParsableCommand {
                 if follow { return false }
                 return try consumer.assignment.allSatisfy { try consumer.position($0) >= ends[$0, default: 0] }
             }
-            while try !done() {
+            // Ctrl-C (or SIGTERM) with --follow ends the loop; what was printed is then committed.
+            let stop = StopSignal()
+            while try !done() && !stop.requested {
                 let remaining = maxRecords.map { $0 - printed }
                 let records = follow ? try await consumer.poll(timeout: .seconds(1), maxRecords: remaining) : try consumer.poll(maxRecords: remaining)
                 for record in records {
@@ -120,4 +124,23 @@ struct ConsumeCommand: AsyncParsableCommand {
         line.addRaw("headers", "[" + headers.joined(separator: ",") + "]")
         return line.text
     }
+}
+
+/// Set by SIGINT or SIGTERM, so that a following consumer stops between polls and commits.
+final class StopSignal: @unchecked Sendable {
+    private let flag = NIOLockedValueBox(false)
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [flag] in flag.withLockedValue { $0 = true } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Whether a stop was asked for.
+    var requested: Bool { flag.withLockedValue { $0 } }
 }

@@ -53,8 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
         let perPartition = Dictionary(grouping: sent, by: \.partition).mapValues(\.count)
         say("produced \(sent.count) page views with acks=all (fsynced, lz4 batches) in \(String(format: "%.2f", elapsed)) s: " +
             perPartition.keys.sorted().map { "partition \($0): \(perPartition[$0]!)" }.joined(separator: ", "))
-        let sample = sent.first!
-        say("  e.g. user key → partition by Kafka's murmur2: first record at partition \(sample.partition) offset \(sample.offset)")
+        say("  the key picks the partition (Kafka's murmur2): every view of user-0 is in partition \(Murmur2.partition(forKey: Array("user-0".utf8), partitionCount: 3))")
 
         // 3. Consume part of it in a group and commit.
         var config = ConsumerConfig(groupID: "demo-readers", autoOffsetReset: .earliest)

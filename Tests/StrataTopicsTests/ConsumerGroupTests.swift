@@ -57,6 +57,53 @@ import Testing
         }
     }
 
+    @Test func addedPartitionsAreAssignedAndDeletedTopicsDropped() throws {
+        try withTopics { topics, _ in
+            try topics.create("growing", partitions: 1)
+            try topics.create("doomed", partitions: 1)
+            try topics.makeProducer().sendSync(ProducerRecord(topic: "doomed", key: "k", value: "v"))
+            let member = topics.makeConsumer(ConsumerConfig(groupID: "g", autoOffsetReset: .earliest))
+            try member.subscribe(["growing", "doomed"])
+            #expect(member.assignment.map(\.description) == ["doomed-0", "growing-0"])
+            #expect(try member.poll().count == 1)
+            try topics.addPartitions("growing", totalCount: 3)
+            #expect(member.assignment.map(\.description) == ["doomed-0", "growing-0", "growing-1", "growing-2"])
+            try topics.delete("doomed")
+            #expect(member.assignment.map(\.description) == ["growing-0", "growing-1", "growing-2"])
+            #expect(try member.poll().isEmpty)
+            // The deleted topic's position was not committed again after its commits were removed.
+            #expect(topics.committedOffsets(group: "g").keys.allSatisfy { $0.topic == "growing" })
+        }
+    }
+
+    @Test func aSilentMemberIsRemovedAfterItsSessionTimeoutAndJoinsAgain() throws {
+        try withTopics { topics, _ in
+            try topics.create("watched", partitions: 2)
+            let producer = topics.makeProducer()
+            for index in 0..<4 { try producer.sendSync(ProducerRecord(topic: "watched", partition: Int32(index % 2), key: "k", value: "v\(index)")) }
+            var config = ConsumerConfig(groupID: "s", autoOffsetReset: .earliest)
+            config.sessionTimeoutMs = 1_000
+            config.enableAutoCommit = false
+            let silent = topics.makeConsumer(config)
+            try silent.subscribe(["watched"])
+            #expect(try silent.poll().count == 4)       // read, never committed
+            let active = topics.makeConsumer(config)
+            try active.subscribe(["watched"])
+            #expect(active.assignment.isEmpty)           // the silent one still holds both
+            Thread.sleep(forTimeInterval: 1.3)
+            #expect(active.assignment.count == 2)        // removed for silence: all to the active one
+            #expect(try active.poll().count == 4)        // nothing was committed: everything again
+            try active.commitSync()
+            // The silent one comes back: it joins again, drops its uncommitted positions, and
+            // shares the partitions once the active one lets go.
+            #expect(try silent.poll().isEmpty)
+            _ = active.assignment
+            #expect(silent.assignment.count == 1 && active.assignment.count == 1)
+            #expect(try silent.poll().isEmpty)           // resumes at the active one's commits
+            #expect(Set(topics.committedOffsets(group: "s").values.map(\.offset)) == [2])
+        }
+    }
+
     @Test func aMemberThatLeavesHandsOverAtItsCommittedOffset() throws {
         try withTopics { topics, _ in
             try topics.create("handover", partitions: 1)
@@ -97,9 +144,18 @@ import Testing
                 for producerIndex in 0..<producers {
                     let producer = topics.makeProducer(ProducerConfig(acks: producerIndex % 2 == 0 ? .leader : .all, lingerMs: producerIndex))
                     group.addTask {
+                        // Half the sends awaited one by one, half in flight together (batched).
+                        let failures = NIOLockedValueBox(0)
                         for index in 0..<perProducer {
-                            try await producer.send(ProducerRecord(topic: "busy", key: "p\(producerIndex)-\(index % 7)", value: "p\(producerIndex)-\(index)"))
+                            let record = ProducerRecord(topic: "busy", key: "p\(producerIndex)-\(index % 7)", value: "p\(producerIndex)-\(index)")
+                            if index < perProducer / 2 {
+                                try await producer.send(record)
+                            } else {
+                                producer.send(record) { if case .failure = $0 { failures.withLockedValue { $0 += 1 } } }
+                            }
                         }
+                        await producer.flush()
+                        #expect(failures.withLockedValue { $0 } == 0)
                     }
                 }
                 try await group.waitForAll()

@@ -183,6 +183,24 @@ import Testing
         }
     }
 
+    @Test func closingEndsAWaitingIteration() async throws {
+        try await withTopicsAsync { topics, _ in
+            try topics.create("quiet", partitions: 1)
+            let consumer = topics.makeConsumer()
+            try consumer.assign([TopicPartition(topic: "quiet", partition: 0)])
+            let reader = Task {
+                var count = 0
+                for try await _ in consumer { count += 1 }
+                return count
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            try consumer.close()
+            #expect(try await reader.value == 0)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test func metricsCountRecordsBytesLatencyAndLag() throws {
         let metrics = TestMetrics()
         try withTopics(options: TopicsOptions(metricsFactory: metrics)) { topics, _ in

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import Strata
 import StrataTopics
@@ -39,22 +40,24 @@ import Testing
         }
     }
 
-    @Test func nullKeysStickToOnePartitionForABatch() async throws {
-        try await withTopicsAsync { topics, directory in
+    @Test func nullKeysStickToOnePartitionForABatch() throws {
+        try withTopics { topics, directory in
             try topics.create("sticky", partitions: 4)
-            var config = ProducerConfig(acks: .leader, lingerMs: 200)
+            var config = ProducerConfig(acks: .leader, lingerMs: 10_000)
             config.batchSize = 1 << 20
             let producer = topics.makeProducer(config)
-            let results = try await withThrowingTaskGroup(of: RecordMetadata.self) { group in
-                for index in 0..<20 {
-                    group.addTask { try await producer.send(ProducerRecord(topic: "sticky", key: nil, value: "v\(index)")) }
+            let results = NIOLockedValueBox([RecordMetadata]())
+            for index in 0..<20 {
+                producer.send(ProducerRecord(topic: "sticky", key: nil, value: "v\(index)")) { result in
+                    if case .success(let metadata) = result { results.withLockedValue { $0.append(metadata) } }
                 }
-                return try await group.reduce(into: [RecordMetadata]()) { $0.append($1) }
             }
-            let partitions = Set(results.map(\.partition))
+            producer.flush()
+            let sent = results.withLockedValue { $0 }
+            let partitions = Set(sent.map(\.partition))
             #expect(partitions.count == 1)
-            #expect(Set(results.map(\.offset)) == Set(0..<20))
-            // One linger window, one batch on disk.
+            #expect(sent.map(\.offset) == Array(0..<20))
+            // One batch on disk; the next batch may go elsewhere (a new sticky partition).
             let entries = try storedEntries(directory.path, TopicPartition(topic: "sticky", partition: partitions.first!))
             #expect(entries.count == 1)
         }
@@ -160,6 +163,47 @@ import Testing
             let entries = try storedEntries(directory.path, TopicPartition(topic: "retry", partition: 0))
             guard case .batch(let batch) = entries[1] else { Issue.record("expected a v2 batch"); return }
             #expect(batch.header.producerId == producer.producerId && batch.header.baseSequence == 1)
+        }
+    }
+
+    @Test func aFullDiskFailsTheSendWithItsReasonAndWritesNothing() throws {
+        let fileSystem = FailingSyncFileSystem()
+        var options = TopicsOptions()
+        options.storage.fileSystem = fileSystem
+        try withTopics(options: options) { topics, _ in
+            try topics.create("full", partitions: 1)
+            var config = ProducerConfig(acks: .all)
+            config.retries = 1
+            config.retryBackoffMs = 1
+            let producer = topics.makeProducer(config)
+            try producer.sendSync(ProducerRecord(topic: "full", key: "a", value: "1"))
+            fileSystem.diskFull.withLockedValue { $0 = true }
+            let error = #expect(throws: StrataIOError.self) { try producer.sendSync(ProducerRecord(topic: "full", key: "b", value: "2")) }
+            #expect(error?.description.contains("No space left on device") == true)
+            #expect(error?.description.contains("full-0/00000000000000000000.log") == true)
+            #expect(try topics.describe("full").partitions[0].logEndOffset == 1)
+            // Space again: the producer goes on (in a new epoch) and nothing half-written shows.
+            fileSystem.diskFull.withLockedValue { $0 = false }
+            try producer.sendSync(ProducerRecord(topic: "full", key: "c", value: "3"))
+            #expect(producer.epoch == 1)
+            #expect(try readAll(topics, "full").map(\.keyString) == ["a", "c"])
+        }
+    }
+
+    @Test func topicSettingsApplyToProducedRecords() throws {
+        try withTopics { topics, directory in
+            try topics.create("stamped", partitions: 1, config: ["message.timestamp.type": "LogAppendTime", "compression.type": "zstd"])
+            let before = systemMilliseconds()
+            let sent = try topics.makeProducer().sendSync(ProducerRecord(topic: "stamped", key: "k", value: "v", timestamp: 42))
+            #expect(sent.timestamp >= before)
+            #expect(try readAll(topics, "stamped").map(\.timestamp) == [sent.timestamp])
+            // The producer sent it uncompressed; the topic stores zstd, as a broker recompresses.
+            #expect(try storedEntries(directory.path, TopicPartition(topic: "stamped", partition: 0)).map(\.compressionCodecID) == [CompressionCodec.zstd.rawValue])
+
+            try topics.create("compacted", partitions: 1, config: ["cleanup.policy": "compact"])
+            let refused = #expect(throws: TopicsError.self) { try topics.makeProducer().sendSync(ProducerRecord(topic: "compacted", key: nil, value: "no key")) }
+            #expect(refused?.code == .appendRefused)
+            #expect(refused?.message.contains("compacted-0") == true)
         }
     }
 

@@ -143,6 +143,61 @@ import Testing
         #expect(try Self.strata(["produce", "--topic", "log", "--acks", "0", "--print-offsets"] + dir, stdin: "x\n").stdout == "0 -1\n")
     }
 
+    @Test func followStopsAtMaxRecordsOrOnSIGINTAndCommits() throws {
+        let directory = TemporaryDirectory("cli-follow")
+        defer { directory.remove() }
+        let dir = ["--data-dir", directory.path]
+        #expect(try Self.strata(["topics", "create", "live", "--config", "max.message.bytes=1000"] + dir).status == 0)
+        #expect(try Self.strata(["produce", "--topic", "live"] + dir, stdin: "a\nb\nc\n").status == 0)
+        let bounded = try Self.strata(["consume", "--topic", "live", "--from-beginning", "--follow", "--max-records", "2"] + dir)
+        #expect(bounded.status == 0 && bounded.stdout == "a\nb\n")
+        // Waits for more; SIGINT stops it, and what it printed is committed.
+        let process = Process()
+        process.executableURL = executable("strata")
+        process.arguments = ["consume", "--topic", "live", "--group", "g", "--from-beginning", "--follow", "--commit"] + dir
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // The signal handlers are in place before the first record is printed.
+        var printed = ""
+        while !printed.hasSuffix("c\n") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            printed += String(decoding: data, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed == "a\nb\nc\n")
+        #expect(try Self.strata(["consume", "--topic", "live", "--group", "g"] + dir).stdout == "")
+        // An oversize line is refused with the topic's limit; nothing is written.
+        let oversize = try Self.strata(["produce", "--topic", "live"] + dir, stdin: String(repeating: "x", count: 2_000) + "\n")
+        #expect(oversize.status == 1)
+        #expect(oversize.stderr.contains("max.message.bytes 1000"))
+        #expect(try Self.strata(["topics", "describe", "live"] + dir).stdout.contains("EndOffset: 3"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func aProgressLineAppearsOnATerminalOnly() throws {
+        let directory = TemporaryDirectory("cli-progress")
+        defer { directory.remove() }
+        #expect(try Self.strata(["topics", "create", "p", "--data-dir", directory.path]).status == 0)
+        // In a pipe (as everywhere above): no progress line.
+        #expect(try Self.strata(["produce", "--topic", "p", "--data-dir", directory.path], stdin: "a\n").stderr == "")
+        // On a terminal (script(1) gives it one): drawn, then cleared.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "printf 'a\\nb\\n' | '\(executable("strata").path)' produce --topic p --data-dir '\(directory.path)'", "/dev/null"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let screen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(screen.contains("produced 1 records"))
+        #expect(screen.hasSuffix("\r\u{1B}[K"))
+    }
+
     @Test func theDemoRunsOnAFreshDirectoryAndAgain() throws {
         let directory = TemporaryDirectory("cli-demo")
         defer { directory.remove() }

@@ -105,6 +105,45 @@ import Testing
         }
     }
 
+    @Test func aTopicWithMissingPartitionsIsLeftAlone() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let manager = try LogManager.open(directory: directory.path)
+        try manager.createPartition(TopicPartition(topic: "partial", partition: 0))
+        try manager.createPartition(TopicPartition(topic: "partial", partition: 2))
+        try manager.close()
+        let topics = try Topics.open(directory: directory.path)
+        defer { try? topics.close() }
+        #expect(topics.list().isEmpty)
+        #expect((#expect(throws: TopicsError.self) { try topics.describe("partial") })?.code == .unknownTopic)
+        #expect((#expect(throws: TopicsError.self) { try topics.create("partial", partitions: 3) })?.code == .topicExists)
+        #expect(directory.entries.contains("partial-2") && !directory.entries.contains("partial-1"))
+    }
+
+    @Test func aReadOnlyDiskRefusesChangesWithItsReasonAndLeavesNothingHalfDone() throws {
+        let fileSystem = FailingSyncFileSystem()
+        var options = TopicsOptions()
+        options.storage.fileSystem = fileSystem
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        // Opening a fresh directory on a read-only disk: the reason and the path.
+        fileSystem.readOnly.withLockedValue { $0 = true }
+        let fresh = directory.path + "/fresh"
+        let refused = #expect(throws: StrataIOError.self) { try Topics.open(directory: fresh, options: options) }
+        #expect(refused?.description.contains("Read-only file system") == true)
+        #expect(refused?.description.contains(fresh) == true)
+        fileSystem.readOnly.withLockedValue { $0 = false }
+        // The disk turns read-only while open: creating a topic fails, nothing is left behind.
+        let topics = try Topics.open(directory: directory.path, options: options)
+        defer { try? topics.close() }
+        let before = directory.entries
+        fileSystem.readOnly.withLockedValue { $0 = true }
+        #expect(throws: StrataIOError.self) { try topics.create("late", partitions: 2, config: ["retention.ms": "1000"]) }
+        #expect(!topics.exists("late"))
+        fileSystem.readOnly.withLockedValue { $0 = false }
+        #expect(directory.entries == before)
+    }
+
     @Test func aLockedDataDirectoryIsRefused() throws {
         try withTopics { _, directory in
             let error = #expect(throws: DataDirectoryLockedError.self) { try Topics.open(directory: directory.path) }

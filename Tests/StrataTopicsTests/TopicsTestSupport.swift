@@ -62,22 +62,43 @@ func storedEntries(_ directory: String, _ partition: TopicPartition) throws -> [
 }
 
 /// A file system over the real one whose `.log` fsyncs fail while armed, after the data was
-/// written (the outcome a producer cannot know).
+/// written (the outcome a producer cannot know), and whose `.log` writes fail with ENOSPC
+/// while the disk is "full".
 final class FailingSyncFileSystem: FileSystem {
     let base = PosixFileSystem()
     let failuresLeft = NIOLockedValueBox(0)
+    let diskFull = NIOLockedValueBox(false)
+    /// While set, every call that would change something fails with EROFS.
+    let readOnly = NIOLockedValueBox(false)
+
+    private func refuseIfReadOnly(_ call: String, _ path: String) throws(StrataIOError) {
+        if readOnly.withLockedValue({ $0 }) { throw StrataIOError(call: call, path: path, errno: 30) }
+    }
 
     func open(_ path: String, mode: FileOpenMode) throws(StrataIOError) -> any StorageFile {
+        if mode != .readOnly { try refuseIfReadOnly("open", path) }
         let file = try base.open(path, mode: mode)
-        return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft) : file
+        return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft, diskFull: diskFull) : file
     }
     func exists(_ path: String) -> Bool { base.exists(path) }
     func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
     func contentsOfDirectory(_ path: String) throws(StrataIOError) -> [String] { try base.contentsOfDirectory(path) }
-    func createDirectory(_ path: String) throws(StrataIOError) { try base.createDirectory(path) }
-    func rename(_ from: String, to: String) throws(StrataIOError) { try base.rename(from, to: to) }
-    func removeFile(_ path: String) throws(StrataIOError) { try base.removeFile(path) }
-    func removeDirectory(_ path: String) throws(StrataIOError) { try base.removeDirectory(path) }
+    func createDirectory(_ path: String) throws(StrataIOError) {
+        try refuseIfReadOnly("mkdir", path)
+        try base.createDirectory(path)
+    }
+    func rename(_ from: String, to: String) throws(StrataIOError) {
+        try refuseIfReadOnly("rename", from)
+        try base.rename(from, to: to)
+    }
+    func removeFile(_ path: String) throws(StrataIOError) {
+        try refuseIfReadOnly("unlink", path)
+        try base.removeFile(path)
+    }
+    func removeDirectory(_ path: String) throws(StrataIOError) {
+        try refuseIfReadOnly("rmdir", path)
+        try base.removeDirectory(path)
+    }
     func syncDirectory(_ path: String) throws(StrataIOError) { try base.syncDirectory(path) }
     func modificationTime(_ path: String) throws(StrataIOError) -> Int64 { try base.modificationTime(path) }
     func setModificationTime(_ path: String, milliseconds: Int64) throws(StrataIOError) { try base.setModificationTime(path, milliseconds: milliseconds) }
@@ -87,14 +108,19 @@ final class FailingSyncFileSystem: FileSystem {
 final class FailingSyncFile: StorageFile {
     let file: any StorageFile
     let failuresLeft: NIOLockedValueBox<Int>
-    init(_ file: any StorageFile, failuresLeft: NIOLockedValueBox<Int>) {
+    let diskFull: NIOLockedValueBox<Bool>
+    init(_ file: any StorageFile, failuresLeft: NIOLockedValueBox<Int>, diskFull: NIOLockedValueBox<Bool>) {
         self.file = file
         self.failuresLeft = failuresLeft
+        self.diskFull = diskFull
     }
     var path: String { file.path }
     func size() throws(StrataIOError) -> Int { try file.size() }
     func read(at offset: Int, count: Int) throws(StrataIOError) -> ByteBuffer { try file.read(at: offset, count: count) }
-    func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError) { try file.write(bytes, at: offset) }
+    func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError) {
+        if diskFull.withLockedValue({ $0 }) { throw StrataIOError(call: "pwrite", path: path, errno: 28) }
+        try file.write(bytes, at: offset)
+    }
     func sync() throws(StrataIOError) {
         let fail = failuresLeft.withLockedValue { left -> Bool in
             guard left > 0 else { return false }

@@ -22,6 +22,8 @@ let package = Package(
                 .product(name: "Strata", package: "Strata"),
                 .product(name: "StrataSimulation", package: "Strata"),
                 .product(name: "StrataTools", package: "Strata"),
+                .product(name: "StrataTopics", package: "Strata"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
     ]

@@ -3,6 +3,7 @@
 Usage: tools/crosscheck [-v] DIR
        tools/crosscheck [-v] --segments DIR
        tools/crosscheck --segments --self-test DIR
+       tools/crosscheck --partitioning DIR
 
 Without --segments: reads DIR/manifest.json (format: tools/README.md), decodes every listed
 file with kafka-python (MemoryRecords over the whole file; v2 batches via DefaultRecordBatch
@@ -15,6 +16,9 @@ roll decisions, and the .index/.timeindex/.txnindex files against Kafka's rules.
 With --self-test as well: damages copies of DIR in many ways (selftest.py) and requires the
 --segments checks to report each; ends with "crosscheck self-test: N detected, M missed".
 
+With --partitioning: DIR is a data directory written by `strata produce`; every keyed record
+must sit in the partition kafka-python's DefaultPartitioner picks (partitioning.py).
+
 Prints one line per failing check and ends with
     crosscheck: N passed, M failed
 Exit status 1 if anything failed or nothing was checked.
@@ -25,6 +29,7 @@ import os
 import sys
 
 import manifest as mf
+import partitioning
 import segments as sg
 import selftest
 
@@ -43,6 +48,9 @@ def main(argv=None):
                              "DIR/segments-manifest.json")
     parser.add_argument("--self-test", action="store_true",
                         help="with --segments: check that damaged copies of DIR are reported")
+    parser.add_argument("--partitioning", action="store_true",
+                        help="check that every keyed record of the data directory DIR sits in "
+                             "the partition kafka-python's DefaultPartitioner picks")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print one line per file (partition) with its counts")
     args = parser.parse_args(argv)
@@ -53,6 +61,12 @@ def main(argv=None):
         if args.verbose:
             print("  %s: %d passed, %d failed" % (label, res.passed, res.failed))
 
+    if args.partitioning:
+        res = partitioning.check_partitioning(args.dir)
+        for line in res.messages:
+            print(line)
+        print("crosscheck --partitioning: %d keyed records checked, %d records without a key" % (res.passed + res.failed, res.unkeyed))
+        return summary(res.passed, res.failed)
     if args.self_test and not args.segments:
         parser.error("--self-test needs --segments")
     if args.self_test:
