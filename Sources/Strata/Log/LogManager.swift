@@ -152,10 +152,14 @@ public final class LogManager: @unchecked Sendable {
     /// Creates (or returns) the log of a partition with its topic's configuration, and writes
     /// its `partition.metadata` (the topic's id, shared by all its partitions) before any data.
     ///
-    /// - Throws: `StrataIOError`; configuration errors.
+    /// - Throws: ``InvalidTopicPartitionError`` for a topic name that breaks Kafka's rules (so no
+    ///   name can lead outside the data directory); `StrataIOError`; configuration errors.
     @discardableResult
     public func createPartition(_ topicPartition: TopicPartition) throws -> PartitionLog {
         if let existing = partition(topicPartition) { return existing }
+        if let reason = TopicNameRules.problem(with: topicPartition.topic) ?? (topicPartition.partition < 0 ? "the partition number is negative" : nil) {
+            throw InvalidTopicPartitionError(topicPartition: topicPartition, reason: reason)
+        }
         var partitionOptions = options
         partitionOptions.cleanShutdown = true
         let topicID = topicID(of: topicPartition.topic) ?? TopicID.random()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Strata
 
@@ -56,5 +57,27 @@ import Testing
         ].sorted()
         #expect(sorted.map(\.directoryName) == ["a-2", "a-10", "a-1-0", "b-0"])
         #expect(TopicPartition(topic: "t", partition: 4).description == "t-4")
+    }
+}
+
+/// The library itself refuses partitions whose topic names could leave the data directory.
+@Suite struct LogManagerTopicNameTests {
+    @Test(arguments: ["../escape", "a/b", "..", ".", "", "nul\u{0}byte", String(repeating: "x", count: 250), "sp ace", "é"])
+    func hostileTopicNamesAreRefusedAndNothingIsCreated(name: String) throws {
+        let root = try makeTemporaryDirectory()
+        let data = root + "/data"
+        let manager = try LogManager.open(directory: data)
+        defer { try? manager.close() }
+        let error = try #require(throws: InvalidTopicPartitionError.self) { try manager.createPartition(TopicPartition(topic: name, partition: 0)) }
+        #expect(!error.reason.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["data"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test func negativePartitionsAreRefused() throws {
+        let manager = try LogManager.open(directory: try makeTemporaryDirectory() + "/data")
+        defer { try? manager.close() }
+        #expect(throws: InvalidTopicPartitionError.self) { try manager.createPartition(TopicPartition(topic: "ok", partition: -1)) }
+        #expect(try manager.createPartition(TopicPartition(topic: "ok.name_2-x", partition: 0)).logEndOffset == 0)
     }
 }
