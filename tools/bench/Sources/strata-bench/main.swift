@@ -18,7 +18,7 @@ do {
     if options.sections.contains(.codecs) { try run.runCodecs(options.codecs) }
     if options.sections.contains(.storage) { run.scoreboard = try StorageBenchmark.run(options.storage, scoreboard: run.scoreboard) }
     if options.sections.contains(.tools) { run.scoreboard = try ToolsBenchmark.run(options.storage, repetitions: options.timing.repetitions, scoreboard: run.scoreboard) }
-    if options.sections.contains(.topics) { try TopicsBenchmark.run(.init(recordBytes: options.storage.logBytes / 16, baseDirectory: options.storage.baseDirectory)) }
+    if options.sections.contains(.topics) { run.scoreboard = try TopicsBenchmark.run(.init(recordBytes: options.storage.logBytes / 16, baseDirectory: options.storage.baseDirectory), scoreboard: run.scoreboard) }
 } catch {
     printError("strata-bench: \(error)")
     exit(1)
