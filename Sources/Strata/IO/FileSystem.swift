@@ -54,6 +54,9 @@ public protocol StorageFile: AnyObject, Sendable {
     func size() throws(StrataIOError) -> Int
     /// Reads up to `count` bytes at `offset` (fewer only at the end of the file).
     func read(at offset: Int, count: Int) throws(StrataIOError) -> ByteBuffer
+    /// Reads up to `count` bytes at `offset` into `buffer`, replacing its content; its memory
+    /// is reused when nothing else shares it (a reader walking a file in windows).
+    func read(at offset: Int, count: Int, into buffer: inout ByteBuffer) throws(StrataIOError)
     /// Writes all of `bytes` at `offset`.
     func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError)
     /// Makes the file's data (and size) durable.
@@ -104,4 +107,11 @@ public func parentDirectory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     if slash == path.startIndex { return "/" }
     return String(path[..<slash])
+}
+
+extension StorageFile {
+    /// The default: a new buffer from ``read(at:count:)``.
+    public func read(at offset: Int, count: Int, into buffer: inout ByteBuffer) throws(StrataIOError) {
+        buffer = try read(at: offset, count: count)
+    }
 }

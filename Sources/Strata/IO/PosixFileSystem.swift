@@ -151,6 +151,13 @@ final class PosixFile: StorageFile, @unchecked Sendable {
 
     func read(at offset: Int, count: Int) throws(StrataIOError) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: count)
+        try read(at: offset, count: count, into: &buffer)
+        return buffer
+    }
+
+    func read(at offset: Int, count: Int, into buffer: inout ByteBuffer) throws(StrataIOError) {
+        // Cleared in place: the storage is reused when this is its only reference.
+        buffer.clear(minimumCapacity: count)
         var failure: Int32 = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
             var done = 0
@@ -167,7 +174,6 @@ final class PosixFile: StorageFile, @unchecked Sendable {
             return done
         }
         if failure != 0 { throw StrataIOError(call: "pread", path: path, errno: failure) }
-        return buffer
     }
 
     func write(_ bytes: ByteBuffer, at offset: Int) throws(StrataIOError) {

@@ -93,7 +93,9 @@ public struct LogFileReader {
         let available = windowStart + window.readableBytes - position
         if position >= windowStart && available >= count { return }
         let wanted = min(max(windowSize, count), end - position)
-        window = try file.read(at: position, count: wanted)
+        // Entries handed out are slices of the window; when none is kept, the same memory is
+        // read into again (a fresh megabyte per window costs as much as the copy itself).
+        try file.read(at: position, count: wanted, into: &window)
         windowStart = position
     }
 }
