@@ -99,7 +99,14 @@ enum CleanerTestSupport {
             var pending = fetch.abortedTransactions.sorted { $0.firstOffset < $1.firstOffset }
             var abortedProducers = Set<Int64>()
             for entry in fetch.entries {
-                guard case .batch(let batch) = entry else { continue }
+                guard case .batch(let batch) = entry else {
+                    // Legacy entries: no transactions.
+                    for record in try entry.records() where record.offset >= offset {
+                        result.append(SeenRecord(offset: record.offset, key: record.key.map { String(buffer: $0) }, value: record.value.map { String(buffer: $0) }))
+                    }
+                    offset = entry.lastOffset + 1
+                    continue
+                }
                 let header = batch.header
                 while let first = pending.first, first.firstOffset <= header.lastOffset {
                     abortedProducers.insert(first.producerId)
