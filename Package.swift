@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "StrataSimulation", targets: ["StrataSimulation"]),
         .library(name: "StrataTopics", targets: ["StrataTopics"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
+        .executable(name: "strata-compact", targets: ["strata-compact"]),
     ],
     dependencies: [
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
@@ -49,9 +50,16 @@ let package = Package(
                 "Strata",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "strata-dump",
+            dependencies: [
+                "Strata", "StrataTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-compact",
             dependencies: [
                 "Strata", "StrataTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
