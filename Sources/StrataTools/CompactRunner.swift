@@ -61,8 +61,19 @@ public enum CompactRunner {
                 for (partition, _) in directory.partitions { report.refused(directory.path, partition, "the data directory is locked by another process") }
                 continue
             }
+            // Before anything is opened (opening alone removes leftover files): never write
+            // through a symbolic link.
+            var safe = directory
+            safe.partitions = directory.partitions.filter { partition, _ in
+                let links = CompactSafety.symlinks(dataDirectory: directory.path, partition: partition)
+                guard !links.isEmpty else { return true }
+                err.line("strata-compact: refused \(partition): it would write through symbolic links: \(links.joined(separator: ", "))")
+                report.refused(directory.path, partition, "symbolic links in the way: \(links.joined(separator: ", "))")
+                return false
+            }
+            guard !safe.partitions.isEmpty else { continue }
             do {
-                cleanedAny = try compact(directory, settings: settings, report: report, err: err) || cleanedAny
+                cleanedAny = try compact(safe, settings: settings, report: report, err: err) || cleanedAny
             } catch let error as DataDirectoryLockedError {
                 err.line("strata-compact: refused: \(error)")
             } catch {
@@ -95,12 +106,6 @@ public enum CompactRunner {
         for (partition, reason) in directory.partitions {
             guard let log = manager.partition(partition) else {
                 report.refused(directory.path, partition, "no such partition here")
-                continue
-            }
-            let links = CompactSafety.symlinks(dataDirectory: directory.path, partition: partition)
-            if !links.isEmpty {
-                err.line("strata-compact: refused \(partition): it would write through symbolic links: \(links.joined(separator: ", "))")
-                report.refused(directory.path, partition, "symbolic links in the way: \(links.joined(separator: ", "))")
                 continue
             }
             var cleaner = CleanerOptions()
