@@ -18,6 +18,8 @@ public final class LogManager: @unchecked Sendable {
     let state = NIOLock()
     var partitions: [TopicPartition: PartitionLog] = [:]
     var topicConfigs: [String: [String: String]] = [:]
+    /// The background cleaner, when started (``startBackgroundCleaning(_:)``).
+    var backgroundCleaner: BackgroundCleaner?
     /// What loading found, per partition.
     public private(set) var loadReports: [TopicPartition: LoadReport] = [:]
     /// Whether the directory had been shut down cleanly.
@@ -191,6 +193,7 @@ public final class LogManager: @unchecked Sendable {
     /// - Throws: `StrataIOError`.
     public func close() throws {
         guard !isReadOnly else { return }
+        stopBackgroundCleaning()
         let logs = state.withLock { partitions }
         for log in logs.values { try log.close() }
         try writeCheckpoints()
