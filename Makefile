@@ -34,7 +34,9 @@ test-swift:
 # Batch files from Strata's encoder, then whole partition directories written through the
 # engine (segments, indexes, rolls, restart, clean close), each checked by kafka-python and the
 # spec; the self-test damages copies of the latter and requires every damage to be reported.
-# Random seeds (printed); replay one: .build/debug/strata-crosscheck-writer [--segments] DIR SEED.
+# Then partitions compacted by Strata's cleaner (every codec, tombstones, transactions, and copies
+# of real brokers' compacted topics) read back by kafka-python as a read_committed consumer.
+# Random seeds (printed); replay one: .build/debug/strata-crosscheck-writer [--segments|--compacted] DIR SEED.
 crosscheck:
 	$(SWIFT) build --product strata-crosscheck-writer
 	rm -rf .build/crosscheck .build/crosscheck-segments
@@ -43,6 +45,9 @@ crosscheck:
 	.build/debug/strata-crosscheck-writer --segments .build/crosscheck-segments
 	tools/crosscheck --segments .build/crosscheck-segments
 	tools/crosscheck --segments --self-test .build/crosscheck-segments
+	rm -rf .build/crosscheck-compacted
+	.build/debug/strata-crosscheck-writer --compacted .build/crosscheck-compacted
+	tools/crosscheck --compacted .build/crosscheck-compacted
 
 # Throughput next to memcpy, the raw codec libraries and raw file I/O (tools/bench/README.md);
 # e.g. make bench BENCH_ARGS=--quick
