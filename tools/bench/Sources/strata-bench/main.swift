@@ -17,6 +17,7 @@ do {
     if options.sections.contains(.decode) { try run.runDecode() }
     if options.sections.contains(.codecs) { try run.runCodecs(options.codecs) }
     if options.sections.contains(.storage) { run.scoreboard = try StorageBenchmark.run(options.storage, scoreboard: run.scoreboard) }
+    if options.sections.contains(.compaction) { try CompactionBenchmark.run(logBytes: CompactionBenchmark.logBytes(for: options.storage), baseDirectory: options.storage.baseDirectory, scoreboard: &run.scoreboard) }
 } catch {
     printError("strata-bench: \(error)")
     exit(1)
