@@ -119,6 +119,7 @@ public enum LogCleaner {
                 let end = try cleanPass(log, view: view, map: map, firstDirty: firstDirty, firstUncleanable: uncleanable,
                                         config: config, now: now, options: options, stats: &result.stats)
                 result.cleaned = true
+                guard end > firstDirty else { break }  // no progress: never loop
                 firstDirty = end
                 if options.dryRun { break }
                 view = log.cleaningView()
