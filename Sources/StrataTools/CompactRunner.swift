@@ -93,18 +93,20 @@ public enum CompactRunner {
         options.cleanShutdown = false
         options.logger = Logger(label: "strata-compact")
         options.logger.logLevel = .error
-        let manager = try LogManager.open(directory: directory.path, options: options)
-        defer { if !settings.dryRun { try? manager.close() } }
-        let checkpoint = CleanerCheckpoint(logDirectory: directory.path)
-        let checkpoints = checkpoint.offsets()
+        let opened = try OpenedPartitions(directory, options: options)
+        defer { if !settings.dryRun { opened.close() } }
+        // The cleaner checkpoint lives in a data directory only: a lone partition directory's
+        // parent is not written to, and its partition is cleaned from its start.
+        let checkpoint = directory.isDataDirectory ? CleanerCheckpoint(logDirectory: directory.path) : nil
+        let checkpoints = checkpoint?.offsets() ?? [:]
         var totalBytes = 0
-        for (partition, _) in directory.partitions { totalBytes += manager.partition(partition)?.sizeInBytes ?? 0 }
+        for (partition, _) in directory.partitions { totalBytes += opened.partition(partition)?.sizeInBytes ?? 0 }
         let bar = ProgressBar(total: totalBytes, enabled: settings.progress && !settings.json)
         defer { bar.finish() }
         var doneBefore = 0
         var cleanedAny = false
         for (partition, reason) in directory.partitions {
-            guard let log = manager.partition(partition) else {
+            guard let log = opened.partition(partition) else {
                 report.refused(directory.path, partition, "no such partition here")
                 continue
             }
@@ -116,7 +118,7 @@ public enum CompactRunner {
             cleaner.ignoreDirtyRatio = true
             cleaner.dryRun = settings.dryRun
             // Retention only where the topic's own (Strata) configuration says delete as well.
-            let overrides = manager.configOverrides(forTopic: partition.topic)
+            let overrides = opened.overrides(partition.topic)
             cleaner.applyRetention = overrides["cleanup.policy"].map { $0.contains("delete") } ?? false
             let base = doneBefore
             let label = partition.directoryName
@@ -135,7 +137,7 @@ public enum CompactRunner {
                     }
                 }
                 let result = try LogCleaner.clean(log, checkpoint: checkpoints[partition], options: cleaner)
-                if result.cleaned && !settings.dryRun { try checkpoint.update(partition, to: result.cleanedUpTo) }
+                if result.cleaned && !settings.dryRun { try checkpoint?.update(partition, to: result.cleanedUpTo) }
                 cleanedAny = cleanedAny || result.cleaned
                 report.partition(directory.path, partition, selectedBecause: reason, result: result, sizeAfter: log.sizeInBytes)
             } catch {
@@ -146,6 +148,32 @@ public enum CompactRunner {
             doneBefore += log.sizeInBytes
         }
         return cleanedAny
+    }
+}
+
+/// The partitions of one directory, opened: through a ``LogManager`` (its `.lock`, recovery,
+/// checkpoints and clean shutdown) for a data directory, or alone for a partition directory
+/// whose parent is not one (nothing beside the partition is opened or written).
+struct OpenedPartitions {
+    let partition: (TopicPartition) -> PartitionLog?
+    let overrides: (String) -> [String: String]
+    let close: () -> Void
+
+    init(_ directory: CompactTargets.Directory, options: PartitionOpenOptions) throws {
+        if directory.isDataDirectory {
+            let manager = try LogManager.open(directory: directory.path, options: options)
+            partition = manager.partition
+            overrides = manager.configOverrides(forTopic:)
+            close = { try? manager.close() }
+            return
+        }
+        var logs: [TopicPartition: PartitionLog] = [:]
+        for (topicPartition, _) in directory.partitions {
+            logs[topicPartition] = try PartitionLog.open(directory: directory.path + "/" + topicPartition.directoryName, config: LogConfig(), options: options)
+        }
+        partition = { logs[$0] }
+        overrides = { _ in [:] }
+        close = { for log in logs.values { try? log.close() } }
     }
 }
 

@@ -20,6 +20,16 @@ public struct CompactTargets: Sendable {
         public var partitions: [(TopicPartition, String)]
         /// Partitions left alone, with the reason.
         public var skipped: [(TopicPartition, String)]
+        /// True for a data directory (given as PATH, or the parent of a partition PATH holding
+        /// a `.lock`, `meta.properties` or a checkpoint file); false for the parent of a lone
+        /// partition directory, which is neither opened nor written.
+        public var isDataDirectory = true
+    }
+
+    /// Whether `path` holds the files of a data directory.
+    static func looksLikeDataDirectory(_ path: String) -> Bool {
+        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+        return [".lock", "meta.properties", OffsetCheckpointFile.Kind.recoveryPoint.fileName, ".kafka_cleanshutdown"].contains { names.contains($0) }
     }
 
     /// Topics Kafka always creates with `cleanup.policy=compact`.
@@ -50,7 +60,11 @@ public struct CompactTargets: Sendable {
             let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             if let partition = TopicPartition(directoryName: name), names.contains(where: { $0.hasSuffix(".log") }) {
                 let parent = (path as NSString).deletingLastPathComponent
-                targets.add(parent.isEmpty ? "." : parent, partition, "named on the command line", chosen: true)
+                let directory = parent.isEmpty ? "." : parent
+                targets.add(directory, partition, "named on the command line", chosen: true)
+                if let index = targets.directories.firstIndex(where: { $0.path == directory }) {
+                    targets.directories[index].isDataDirectory = looksLikeDataDirectory(directory)
+                }
                 continue
             }
             let partitions = names.compactMap { entry -> TopicPartition? in
