@@ -45,6 +45,13 @@ import Testing
             }
             if latest(seen) != latest(before) { problems.append("per-key content differs") }
             if log.lastStableOffset != log.logEndOffset { problems.append("a transaction looks open at \(log.lastStableOffset)") }
+            // The cleaner checkpoint is absent, or whole and within the log.
+            do {
+                let offsets = try OffsetCheckpointFile(logDirectory: "/data", kind: .cleanerOffset, fileSystem: disk).read()
+                if let offset = offsets[log.topicPartition], offset > log.logEndOffset { problems.append("cleaner checkpoint \(offset) beyond the log end") }
+            } catch {
+                problems.append("cleaner checkpoint unreadable: \(error)")
+            }
             return problems
         } catch {
             return ["reopening failed: \(error)"]
@@ -56,7 +63,8 @@ import Testing
         let forking = ForkingFileSystem(disk)
         let log = try CleanerTestSupport.open(Self.directory, config: CleanerTestSupport.compactedConfig(segmentBytes: 700), clock: clock, fileSystem: forking)
         forking.shouldFork = { _ in true }
-        let result = try LogCleaner.clean(log, checkpoint: nil)
+        // With the log directory's checkpoint, so that its rewrite is cut too.
+        let result = try LogCleaner.clean(log)
         #expect(result.stats.segmentsRewritten > 2)
         var forks = forking.takeForks()
         forks.append((forking.mutatingCalls, disk.cloned()))
