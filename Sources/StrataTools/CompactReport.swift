@@ -41,7 +41,7 @@ final class CompactReport {
         else { out.line("\(partition.directoryName): error: \(reason)") }
     }
 
-    func partition(_ directory: String, _ partition: TopicPartition, selectedBecause: String, result: CleaningResult, sizeAfter: Int) {
+    func partition(_ directory: String, _ partition: TopicPartition, selectedBecause: String, result: CleaningResult, sizeBefore: Int, sizeAfter: Int) {
         let action = result.cleaned ? (settings.dryRun ? "would-clean" : "cleaned") : "nothing-to-do"
         if settings.json {
             json(directory, partition, action: action, reason: result.notCleanedReason ?? selectedBecause, result: result)
@@ -64,7 +64,7 @@ final class CompactReport {
         out.line("  tombstones: \(stats.tombstonesKept) kept (delete horizon not passed; delete.retention.ms \(result.deleteRetentionMs) counts from their first cleaning), \(stats.tombstonesRemoved) removed (horizon passed); \(stats.horizonsSet) batch horizon(s) set now")
         out.line("  transaction markers: \(stats.markersKept) kept (their data remains or their horizon has not passed), \(stats.markersRemoved) removed")
         out.line("  batches: \(stats.batchesCopied) copied, \(stats.batchesRebuilt) rebuilt, \(stats.batchesRemoved) removed, \(stats.emptyBatchesKept) kept empty (a producer's last batch keeps its sequence)")
-        out.line("  segments: \(stats.segmentsRewritten) → \(stats.segmentsProduced); partition now \(sizeAfter) bytes")
+        out.line("  segments: \(stats.segmentsRewritten) → \(stats.segmentsProduced); partition \(sizeBefore) → \(sizeAfter) bytes")
         for reason in result.retention { out.line("  retention: \(reason)") }
         explainBlockers(result)
     }

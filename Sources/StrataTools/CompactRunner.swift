@@ -99,8 +99,18 @@ public enum CompactRunner {
         // parent is not written to, and its partition is cleaned from its start.
         let checkpoint = directory.isDataDirectory ? CleanerCheckpoint(logDirectory: directory.path) : nil
         let checkpoints = checkpoint?.offsets() ?? [:]
+        // A Kafka broker's high watermarks: never clean past one (KAFKA-13194).
+        let highWatermarks = directory.isDataDirectory
+            ? (try? OffsetCheckpointFile(logDirectory: directory.path, kind: .replicationOffset).read()) ?? [:] : [:]
         var totalBytes = 0
-        for (partition, _) in directory.partitions { totalBytes += opened.partition(partition)?.sizeInBytes ?? 0 }
+        for (partition, _) in directory.partitions {
+            guard let log = opened.partition(partition) else { continue }
+            totalBytes += log.sizeInBytes
+            if let highWatermark = highWatermarks[partition] {
+                log.autoAdvanceHighWatermark = false
+                log.updateHighWatermark(highWatermark)
+            }
+        }
         let bar = ProgressBar(total: totalBytes, enabled: settings.progress && !settings.json)
         defer { bar.finish() }
         var doneBefore = 0
@@ -136,10 +146,11 @@ public enum CompactRunner {
                         continue
                     }
                 }
+                let sizeBefore = log.sizeInBytes
                 let result = try LogCleaner.clean(log, checkpoint: checkpoints[partition], options: cleaner)
                 if result.cleaned && !settings.dryRun { try checkpoint?.update(partition, to: result.cleanedUpTo) }
                 cleanedAny = cleanedAny || result.cleaned
-                report.partition(directory.path, partition, selectedBecause: reason, result: result, sizeAfter: log.sizeInBytes)
+                report.partition(directory.path, partition, selectedBecause: reason, result: result, sizeBefore: sizeBefore, sizeAfter: log.sizeInBytes)
             } catch {
                 err.line("strata-compact: \(partition): \(error)")
                 report.failed(directory.path, partition, "\(error)")
