@@ -31,6 +31,11 @@ import StrataSimulation
             let problems = model.problems(seen, cleanedAt: clock.now, deleteRetentionMs: Self.retention)
             #expect(problems.isEmpty, "seed \(seed), round \(round): \(problems.prefix(5)) \(result.assessment) \(result.stats) \(log.segmentBaseOffsets)")
             #expect(result.cleaned && seen.count <= before, "seed \(seed)")
+            // Indexes of the rewritten segments agree with their logs, and reads by offset
+            // (which go through them) find every record.
+            for segment in log.allSegments { #expect(try segment.indexesAreConsistent(), "seed \(seed): index of \(segment.baseOffset)") }
+            let byOffset = try LogTestSupport.allRecords(log).filter { !model.aborted.contains($0.offset) }.map(\.offset)
+            #expect(Set(seen.map(\.offset)).isSubset(of: Set(byOffset)), "seed \(seed): a record not found by offset")
             // The read_committed view holds the same records (no committed data hidden).
             #expect(try CleanerTestSupport.committedRecords(log) == seen, "seed \(seed), round \(round): read_committed differs")
             clock.advance(by: Self.retention / 3)
@@ -83,5 +88,34 @@ import StrataSimulation
         let seen = try CleanerTestSupport.storedRecords(log).records
         #expect(seen.map(\.value) == (160..<200).map { "v\($0)" })
         #expect(seen.map(\.offset) == (160..<200).map { Int64($0) })
+    }
+
+    /// `cleanup.policy=compact,delete`: after cleaning, time retention removes old segments too.
+    @Test func compactAndDeleteAppliesBoth() throws {
+        let directory = CleanerTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = TestClock()
+        var config = CleanerTestSupport.compactedConfig(segmentBytes: 600)
+        config.cleanupPolicy = [.compact, .delete]
+        config.retentionMs = 60_000
+        let log = try CleanerTestSupport.open(directory + "/cd-0", config: config, clock: clock)
+        for index in 0..<40 {
+            try log.appendAsLeader(try CleanerTestSupport.batch([("k\(index % 5)", "old-\(index)")], timestamp: clock.now))
+        }
+        clock.advance(by: 120_000)
+        for index in 0..<10 {
+            try log.appendAsLeader(try CleanerTestSupport.batch([("n\(index % 5)", "new-\(index)")], timestamp: clock.now))
+        }
+        try log.roll()
+        let result = try LogCleaner.clean(log)
+        #expect(result.cleaned)
+        #expect(!result.retention.isEmpty, "retention.ms deleted nothing")
+        let seen = try CleanerTestSupport.storedRecords(log).records
+        // The new records all stay; of the old ones only keys' latest values, and only those
+        // sharing a segment with new data (retention works on whole segments).
+        #expect(Array(seen.suffix(5).map(\.value)) == (5..<10).map { "new-\($0)" })
+        let old = seen.dropLast(5)
+        #expect(old.count < 5 && old.allSatisfy { Int($0.value!.dropFirst(4))! >= 35 })
+        try log.close()
     }
 }
