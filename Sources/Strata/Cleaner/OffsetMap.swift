@@ -20,6 +20,8 @@ final class OffsetMap {
     /// and segments); -1 when nothing was mapped.
     var latestOffset: Int64 = -1
     private let words: UnsafeMutablePointer<UInt64>
+    /// False while the buffer is still calloc's zeroes (nothing to clear, no page touched).
+    private var written = false
 
     /// A map in `memoryBytes` bytes (at least one slot).
     init(memoryBytes: Int, loadFactor: Double = 0.9) {
@@ -57,6 +59,7 @@ final class OffsetMap {
         if !found {
             guard count < capacity else { return false }
             count += 1
+            written = true
             words[index * 3] = digest.high
             words[index * 3 + 1] = digest.low
         }
@@ -73,7 +76,8 @@ final class OffsetMap {
 
     /// Empties the map for another pass.
     func clear() {
-        memset(words, 0, slots * Self.slotBytes)
+        if written { memset(words, 0, slots * Self.slotBytes) }
+        written = false
         count = 0
         latestOffset = -1
     }
