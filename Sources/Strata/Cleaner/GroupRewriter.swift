@@ -27,6 +27,11 @@ enum GroupRewriter {
                 while let entry = pending {
                     pending = try reader.next()
                     throttle?.consume(entry.sizeInBytes)
+                    // A corrupt batch stops the cleaning: re-encoding it would give damaged
+                    // records a valid CRC.
+                    do throws(StrataFormatError) { try entry.validate() } catch {
+                        throw error.adding(file: reader.path)
+                    }
                     let (decision, aborted) = try filter.filter(entry, retainLegacyDeletes: retainLegacyDeletes,
                                                                 isGroupEnd: isLastSource && pending == nil, stats: &stats)
                     let written: LogEntry?

@@ -22,6 +22,10 @@ enum OffsetMapBuilder {
             while let entry = try reader.next() {
                 throttle?.consume(entry.sizeInBytes)
                 if entry.lastOffset < firstDirty { continue }
+                // Keys from a corrupt batch must never decide what is removed elsewhere.
+                do throws(StrataFormatError) { try entry.validate() } catch {
+                    throw error.adding(file: reader.path)
+                }
                 switch entry {
                 case .batch(let batch):
                     let header = batch.header

@@ -48,3 +48,35 @@ import Testing
         try reopened.close()
     }
 }
+
+/// A corrupt batch stops the cleaning with an error naming the file and byte; nothing changes.
+@Suite struct CorruptInputCompactionTests {
+    @Test func aCorruptBatchIsNeverRewritten() throws {
+        let directory = CleanerTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = TestClock()
+        let config = CleanerTestSupport.compactedConfig(segmentBytes: 100_000)
+        let log = try CleanerTestSupport.open(directory + "/bad-0", config: config, clock: clock)
+        for index in 0..<10 { try log.appendAsLeader(try CleanerTestSupport.batch([("k\(index % 2)", "value-\(index)")], timestamp: clock.now)) }
+        try log.roll()
+        try log.close()
+        // Flip a byte inside the fourth batch's value.
+        let path = directory + "/bad-0/00000000000000000000.log"
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        let batchSize = bytes.count / 10
+        bytes[3 * batchSize + batchSize - 3] ^= 0x55
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let untouched = bytes
+        let reopened = try CleanerTestSupport.open(directory + "/bad-0", config: config, clock: clock)
+        do {
+            try LogCleaner.clean(reopened, checkpoint: nil)
+            Issue.record("a corrupt batch was cleaned")
+        } catch let error as StrataFormatError {
+            #expect(error.code == .crcMismatch)
+            #expect(error.description.contains("00000000000000000000.log") && error.position == 3 * batchSize)
+        }
+        #expect(FileManager.default.contents(atPath: path) == untouched)
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: directory + "/bad-0")).contains { $0.contains(".cleaned") || $0.contains(".swap") })
+        try reopened.close()
+    }
+}
