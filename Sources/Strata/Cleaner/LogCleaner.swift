@@ -44,8 +44,9 @@ public struct CleaningResult: Sendable, Codable {
     public var cleanedUpTo: Int64
     /// What retention deleted afterwards.
     public var retention: [String]
-    /// The delete.retention.ms and min.compaction.lag.ms applied.
+    /// The `delete.retention.ms` applied (the topic's, or the override).
     public var deleteRetentionMs: Int64
+    /// The `min.compaction.lag.ms` applied (the topic's, or the override).
     public var minCompactionLagMs: Int64
 }
 
