@@ -70,6 +70,7 @@ import StrataSimulation
     @Test func compactsWhatThePolicySaysAndExplains() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build strata-compact first (swift build)")
         let directory = try Self.dataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: parentDirectory(of: directory)) }
         let before = try Self.contents(directory + "/c-0")
         // --dry-run changes nothing.
         let untouched = try Self.bytes(of: directory)
@@ -108,6 +109,7 @@ import StrataSimulation
         let missing = try Self.run(["/nonexistent/strata-data"])
         #expect(missing.status == 2 && missing.err.contains("not a directory"))
         let directory = try Self.dataDirectory(records: 120)
+        defer { try? FileManager.default.removeItem(atPath: parentDirectory(of: directory)) }
         // A directory another process holds is refused, untouched.
         let untouched = try Self.bytes(of: directory)
         // An flock held by this (test) process is, for the tool, another process's lock.
@@ -127,6 +129,7 @@ import StrataSimulation
     @Test func sigkillAtRandomPointsLeavesEveryKeyAsBefore() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build strata-compact first (swift build)")
         let original = try Self.dataDirectory(records: 2_000, keys: 200)
+        defer { try? FileManager.default.removeItem(atPath: parentDirectory(of: original)) }
         let before = try Self.contents(original + "/c-0")
         var rng = SeededGenerator(seed: propertySeed())
         var killed = 0
