@@ -47,7 +47,9 @@ test-tsan:
 # spec; the self-test damages copies of the latter and requires every damage to be reported.
 # Then strata-verify --deep must find that directory clean, and tools/dumpcheck requires
 # strata-dump --json to agree with kafka-python on every record of it and of kafka-real.
-# Random seeds (printed); replay one: .build/debug/strata-crosscheck-writer [--segments] DIR SEED.
+# Then partitions compacted by Strata's cleaner (every codec, tombstones, transactions, and copies
+# of real brokers' compacted topics) read back by kafka-python as a read_committed consumer.
+# Random seeds (printed); replay one: .build/debug/strata-crosscheck-writer [--segments|--compacted] DIR SEED.
 crosscheck:
 	$(SWIFT) build --product strata-crosscheck-writer
 	rm -rf .build/crosscheck .build/crosscheck-segments
@@ -60,6 +62,9 @@ crosscheck:
 	$(SWIFT) build --product strata-verify
 	.build/debug/strata-verify --deep --no-progress .build/crosscheck-segments/data
 	tools/dumpcheck .build/debug/strata-dump .build/crosscheck-segments $(wildcard ../shared/testdata/kafka-real)
+	rm -rf .build/crosscheck-compacted
+	.build/debug/strata-crosscheck-writer --compacted .build/crosscheck-compacted
+	tools/crosscheck --compacted .build/crosscheck-compacted
 	$(MAKE) crosscheck-partitioning
 
 # Keyed records written by `strata produce` (random keys, seed printed) must sit where

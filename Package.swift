@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "strata-dump", targets: ["strata-dump"]),
         .executable(name: "strata", targets: ["strata"]),
         .executable(name: "strata-verify", targets: ["strata-verify"]),
+        .executable(name: "strata-compact", targets: ["strata-compact"]),
     ],
     dependencies: [
         // ByteBuffer (NIOCore) is the byte container a broker embedding Strata already speaks.
@@ -59,6 +60,7 @@ let package = Package(
                 "Strata",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "strata-dump",
@@ -68,6 +70,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "strata-verify",
+            dependencies: [
+                "Strata", "StrataTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "strata-compact",
             dependencies: [
                 "Strata", "StrataTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

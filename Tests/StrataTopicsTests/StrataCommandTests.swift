@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataTopics
+import StrataSimulation
 import Testing
 
 /// The built `strata` binary: stdout, stderr and exit codes.
@@ -28,8 +29,8 @@ import Testing
         try process.run()
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        let stdout = PipeReading.readToEnd(output.fileHandleForReading)
+        let stderr = PipeReading.readToEnd(errors.fileHandleForReading)
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
@@ -161,12 +162,12 @@ import Testing
         // The signal handlers are in place before the first record is printed.
         var printed = ""
         while !printed.hasSuffix("c\n") {
-            let data = output.fileHandleForReading.availableData
+            let data = PipeReading.available(output.fileHandleForReading)
             if data.isEmpty { break }
             printed += String(decoding: data, as: UTF8.self)
         }
         kill(process.processIdentifier, SIGINT)
-        printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        printed += String(decoding: PipeReading.readToEnd(output.fileHandleForReading), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(printed == "a\nb\nc\n")
@@ -192,7 +193,7 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let screen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let screen = String(decoding: PipeReading.readToEnd(output.fileHandleForReading), as: UTF8.self)
         process.waitUntilExit()
         #expect(screen.contains("produced 1 records"))
         #expect(screen.hasSuffix("\r\u{1B}[K"))

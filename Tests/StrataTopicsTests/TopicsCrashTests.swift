@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataTopics
+import StrataSimulation
 import Testing
 
 /// A real process producing with acks=all and committing offsets, killed with SIGKILL.
@@ -23,7 +24,7 @@ import Testing
             let wanted = 100 + Int.random(in: 0..<100)
             var acks = 0
             while acks < wanted {
-                let data = output.fileHandleForReading.availableData
+                let data = PipeReading.available(output.fileHandleForReading)
                 if data.isEmpty { break }
                 text += String(decoding: data, as: UTF8.self)
                 acks = text.split(separator: "\n").filter { $0.hasPrefix("ACK") }.count
@@ -31,7 +32,7 @@ import Testing
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal, "round \(round): the writer stopped by itself")
-            text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            text += String(decoding: PipeReading.readToEnd(output.fileHandleForReading), as: UTF8.self)
             for line in text.split(separator: "\n") {
                 let fields = line.split(separator: " ")
                 if fields.first == "ACK", fields.count == 4, let id = Int(fields[1]), let partition = Int32(fields[2]), let offset = Int64(fields[3]) {

@@ -4,6 +4,7 @@ Usage: tools/crosscheck [-v] DIR
        tools/crosscheck [-v] --segments DIR
        tools/crosscheck --segments --self-test DIR
        tools/crosscheck --partitioning DIR
+       tools/crosscheck --compacted DIR
 
 Without --segments: reads DIR/manifest.json (format: tools/README.md), decodes every listed
 file with kafka-python (MemoryRecords over the whole file; v2 batches via DefaultRecordBatch
@@ -31,6 +32,7 @@ import sys
 import manifest as mf
 import partitioning
 import segments as sg
+import compacted as cp
 import selftest
 
 
@@ -46,6 +48,9 @@ def main(argv=None):
     parser.add_argument("--segments", action="store_true",
                         help="check the partition directories described by "
                              "DIR/segments-manifest.json")
+    parser.add_argument("--compacted", action="store_true",
+                        help="check the partitions compacted by Strata described by "
+                             "DIR/compacted-manifest.json")
     parser.add_argument("--self-test", action="store_true",
                         help="with --segments: check that damaged copies of DIR are reported")
     parser.add_argument("--partitioning", action="store_true",
@@ -77,6 +82,11 @@ def main(argv=None):
             detected, missed = 0, 1
         print("crosscheck self-test: %d detected, %d missed" % (detected, missed))
         return 1 if missed or not detected else 0
+    if args.compacted:
+        total = cp.check_compacted(args.dir, on_partition=report)
+        if total.passed + total.failed == 0:
+            print("FAIL manifest: nothing was checked")
+        return summary(total.passed, total.failed)
     if args.segments:
         try:
             total = sg.check_segments(args.dir, on_partition=report)

@@ -58,7 +58,7 @@ struct SoakSupervisor {
         process.standardOutput = output
         let collected = NIOLockedValueBox(Data())
         output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
+            let data = PipeReading.available(handle)
             collected.withLockedValue { $0.append(data) }
         }
         try process.run()
@@ -66,7 +66,7 @@ struct SoakSupervisor {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         output.fileHandleForReading.readabilityHandler = nil
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        let rest = PipeReading.readToEnd(output.fileHandleForReading)
         let text = String(decoding: collected.withLockedValue { $0 } + rest, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         if !text.hasSuffix("\n"), !lines.isEmpty { lines.removeLast() }

@@ -24,6 +24,8 @@ public final class LogManager: @unchecked Sendable {
     let maintenance = NIOLockedValueBox<MaintenanceTask?>(nil)
     var partitions: [TopicPartition: PartitionLog] = [:]
     var topicConfigs: [String: [String: String]] = [:]
+    /// The background cleaner, when started (``startBackgroundCleaning(_:)``).
+    var backgroundCleaner: BackgroundCleaner?
     /// What loading found, per partition.
     public private(set) var loadReports: [TopicPartition: LoadReport] = [:]
     /// Whether the directory had been shut down cleanly.
@@ -213,6 +215,7 @@ public final class LogManager: @unchecked Sendable {
         guard !isReadOnly else { return }
         defer { lock?.unlock() }
         stopMaintenance()
+        stopBackgroundCleaning()
         let logs = state.withLock { partitions }
         // Every log is closed even when one fails; the directory is then not marked clean, so
         // the next open recovers it.

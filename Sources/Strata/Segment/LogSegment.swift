@@ -47,14 +47,18 @@ public final class LogSegment: @unchecked Sendable {
     /// The random reduction of `segment.ms` drawn for this segment.
     public let rollJitterMs: Int64
 
+    /// Appended to every file name (`.cleaned` while the cleaner writes a segment), else "".
+    public let fileSuffix: String
+
     /// Path of one of the segment's files.
     public func path(_ suffix: String) -> String {
-        directory + "/" + SegmentFileName.prefix(for: baseOffset) + suffix
+        directory + "/" + SegmentFileName.prefix(for: baseOffset) + suffix + fileSuffix
     }
 
     private init(baseOffset: Int64, directory: String, fileSystem: any FileSystem, log: any StorageFile, offsetIndex: OffsetIndex,
                  timeIndex: TimeIndex, transactionIndex: TransactionIndex, config: LogConfig, limits: DecodingLimits,
-                 size: Int, createdAtMs: Int64) {
+                 size: Int, createdAtMs: Int64, fileSuffix: String = "") {
+        self.fileSuffix = fileSuffix
         self.baseOffset = baseOffset
         self.directory = directory
         self.fileSystem = fileSystem
@@ -73,24 +77,26 @@ public final class LogSegment: @unchecked Sendable {
     }
 
     /// Creates the files of a new, empty segment (indexes preallocated to `segment.index.bytes`).
+    /// `fileSuffix` is appended to every name (the cleaner writes `<base>.log.cleaned`, …).
     ///
     /// - Throws: `StrataIOError`; `StrataFormatError` when a file of that name already exists.
     public static func create(directory: String, baseOffset: Int64, config: LogConfig, fileSystem: any FileSystem,
-                              limits: DecodingLimits = .default, now: Int64) throws -> LogSegment {
+                              limits: DecodingLimits = .default, now: Int64, fileSuffix: String = "") throws -> LogSegment {
         let prefix = directory + "/" + SegmentFileName.prefix(for: baseOffset)
         for suffix in [SegmentFileName.indexSuffix, SegmentFileName.timeIndexSuffix, SegmentFileName.transactionIndexSuffix] {
-            try fileSystem.removeFile(prefix + suffix)  // stale leftovers of an earlier empty segment
+            try fileSystem.removeFile(prefix + suffix + fileSuffix)  // stale leftovers of an earlier empty segment
         }
-        let log = try fileSystem.open(prefix + SegmentFileName.logSuffix, mode: .createNew)
+        let log = try fileSystem.open(prefix + SegmentFileName.logSuffix + fileSuffix, mode: .createNew)
         if config.preallocate { try log.truncate(to: config.segmentBytes) }
-        let offsetIndex = try OffsetIndex(file: try fileSystem.open(prefix + SegmentFileName.indexSuffix, mode: .createNew),
+        let offsetIndex = try OffsetIndex(file: try fileSystem.open(prefix + SegmentFileName.indexSuffix + fileSuffix, mode: .createNew),
                                           baseOffset: baseOffset, maxIndexSize: config.segmentIndexBytes, isNew: true)
-        let timeIndex = try TimeIndex(file: try fileSystem.open(prefix + SegmentFileName.timeIndexSuffix, mode: .createNew),
+        let timeIndex = try TimeIndex(file: try fileSystem.open(prefix + SegmentFileName.timeIndexSuffix + fileSuffix, mode: .createNew),
                                       baseOffset: baseOffset, maxIndexSize: config.segmentIndexBytes, isNew: true)
-        let transactionIndex = try TransactionIndex(fileSystem: fileSystem, path: prefix + SegmentFileName.transactionIndexSuffix, baseOffset: baseOffset)
+        let transactionIndex = try TransactionIndex(fileSystem: fileSystem, path: prefix + SegmentFileName.transactionIndexSuffix + fileSuffix, baseOffset: baseOffset)
         try fileSystem.syncDirectory(directory)
         return LogSegment(baseOffset: baseOffset, directory: directory, fileSystem: fileSystem, log: log, offsetIndex: offsetIndex,
-                          timeIndex: timeIndex, transactionIndex: transactionIndex, config: config, limits: limits, size: 0, createdAtMs: now)
+                          timeIndex: timeIndex, transactionIndex: transactionIndex, config: config, limits: limits, size: 0, createdAtMs: now,
+                          fileSuffix: fileSuffix)
     }
 
     /// Opens an existing segment. Missing index files are created empty (and the caller should

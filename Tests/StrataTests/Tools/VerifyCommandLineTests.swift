@@ -1,4 +1,5 @@
 import Foundation
+import StrataSimulation
 import Testing
 @testable import Strata
 @testable import StrataTools
@@ -22,8 +23,8 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = PipeReading.readToEnd(out.fileHandleForReading)
+        let stderr = PipeReading.readToEnd(err.fileHandleForReading)
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }

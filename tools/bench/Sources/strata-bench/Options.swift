@@ -9,7 +9,7 @@ import Strata
 struct Options {
     /// The report's sections.
     enum Section: String, CaseIterable {
-        case crc, decode, codecs, storage, tools, topics
+        case crc, decode, codecs, storage, tools, topics, compaction
     }
 
     var timing = TimingSettings()
@@ -18,7 +18,7 @@ struct Options {
     var codecs: [CompressionCodec] = [.gzip, .snappy, .lz4, .zstd]
 
     static let usage = """
-        usage: strata-bench [--quick] [--repetitions N] [--seconds S] [--only crc,decode,codecs,storage,tools,topics] [--codecs LIST]
+        usage: strata-bench [--quick] [--repetitions N] [--seconds S] [--only crc,decode,codecs,storage,tools,topics,compaction] [--codecs LIST]
                             [--dir PATH] [--log-mib N]
           --quick          3 repetitions of ~50 ms, and a 256 MiB log for storage (a rough run)
           --repetitions N  repetitions per figure, the best is reported (default 8)
@@ -53,7 +53,7 @@ struct Options {
             case "--only":
                 let names = value(argument).split(separator: ",").map(String.init)
                 let sections = names.compactMap(Section.init(rawValue:))
-                guard sections.count == names.count, !sections.isEmpty else { fail("--only takes crc, decode, codecs, storage, tools, topics") }
+                guard sections.count == names.count, !sections.isEmpty else { fail("--only takes crc, decode, codecs, storage, tools, topics, compaction") }
                 options.sections = Set(sections)
             case "--codecs":
                 let names = value(argument).split(separator: ",").map(String.init)

@@ -19,6 +19,7 @@ do {
     if options.sections.contains(.storage) { run.scoreboard = try StorageBenchmark.run(options.storage, scoreboard: run.scoreboard) }
     if options.sections.contains(.tools) { run.scoreboard = try ToolsBenchmark.run(options.storage, repetitions: options.timing.repetitions, scoreboard: run.scoreboard) }
     if options.sections.contains(.topics) { run.scoreboard = try TopicsBenchmark.run(.init(recordBytes: options.storage.logBytes / 16, baseDirectory: options.storage.baseDirectory), scoreboard: run.scoreboard) }
+    if options.sections.contains(.compaction) { try CompactionBenchmark.run(logBytes: CompactionBenchmark.logBytes(for: options.storage), baseDirectory: options.storage.baseDirectory, scoreboard: &run.scoreboard) }
 } catch {
     printError("strata-bench: \(error)")
     exit(1)
