@@ -62,8 +62,10 @@ extension PartitionLog {
             do {
                 // 2. The old segments' files → .deleted.
                 var deleted: [String] = []
+                // Left open, as retention leaves deleted segments: a reader that took the old
+                // list finishes its read through the renamed files; the handles close when the
+                // last reference goes.
                 for segment in old {
-                    try segment.close(trimming: false)
                     for file in segment.existingFiles() {
                         try fileSystem.rename(file, to: file + SegmentFileName.deletedSuffix)
                         deleted.append(file + SegmentFileName.deletedSuffix)
