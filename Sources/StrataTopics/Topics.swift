@@ -14,6 +14,10 @@ public struct TopicsOptions: Sendable {
     /// The background tasks of the data directory (retention, flushes on `flush.ms`, deletion
     /// of `.deleted` files, checkpoints) while it is open; nil runs none.
     public var maintenance: MaintenanceSchedule? = MaintenanceSchedule()
+    /// Background compaction of topics with `cleanup.policy=compact` (the committed-offsets
+    /// topic among them) while the directory is open, as a broker's `log.cleaner.enable`;
+    /// nil runs none.
+    public var cleaning: BackgroundCleaningOptions? = BackgroundCleaningOptions()
 
     /// Defaults: no metrics, the POSIX file system, the system clock.
     public init(metricsFactory: (any MetricsFactory)? = nil) {
@@ -65,6 +69,7 @@ public final class Topics: Sendable {
         do {
             let topics = try Topics(directory: directory, manager: manager, options: options)
             if let schedule = options.maintenance { manager.startMaintenance(schedule) }
+            if let cleaning = options.cleaning { manager.startBackgroundCleaning(cleaning) }
             return topics
         } catch {
             try? manager.close()

@@ -8,10 +8,12 @@ import StrataTopics
 struct SoakChecker {
     let directory: String
 
-    /// The problems found (empty: the invariants hold).
-    func check(_ ledger: SoakLedger) throws -> [String] {
+    /// The problems found (empty: the invariants hold), and how many records the compacted
+    /// state topic holds.
+    func check(_ ledger: SoakLedger) throws -> (problems: [String], stateRecords: Int) {
         var options = TopicsOptions()
         options.maintenance = nil
+        options.cleaning = nil
         options.logger.logLevel = .warning
         options.storage.logger.logLevel = .warning
         let topics = try Topics.open(directory: directory, options: options)
@@ -54,7 +56,7 @@ struct SoakChecker {
             if durable < offset { problems.append("group commit for events-\(partition): \(offset) was acknowledged, \(durable) is stored") }
             if durable > events.endOffsets[partition, default: 0] { problems.append("group commit for events-\(partition) is \(durable), past the log end \(events.endOffsets[partition, default: 0])") }
         }
-        return problems
+        return (problems, state.records.count)
     }
 
     struct Contents {

@@ -9,6 +9,8 @@ struct SoakLedger {
     /// The group's highest acknowledged commit per partition of `events`.
     var commits: [Int32: Int64] = [:]
     var acknowledged = 0
+    /// Acknowledged writes to the state topic.
+    var stateWrites = 0
 
     /// Takes one line a worker printed; false when it cannot be parsed.
     mutating func take(_ line: Substring) -> Bool {
@@ -25,6 +27,7 @@ struct SoakLedger {
             guard let partition = Int32(fields[2]), let offset = Int64(fields[3]), let seq = Int(fields[5]) else { return false }
             let key = String(fields[4])
             if seq > state[key]?.seq ?? -1 { state[key] = (seq, Position(partition: partition, offset: offset)) }
+            stateWrites += 1
             acknowledged += 1
             return true
         case ("COMMIT", 3):

@@ -16,7 +16,7 @@ struct SoakSupervisor {
         var random = SeededGenerator(seed: settings.seed)
         var ledger = SoakLedger()
         let deadline = Date().addingTimeInterval(settings.seconds)
-        var kills = 0, checks = 0
+        var kills = 0, checks = 0, lastStateRecords = 0
         while Date() < deadline {
             // Each worker its own id range: a killed worker may have written ids it never
             // acknowledged, which the next one must not reuse.
@@ -31,7 +31,8 @@ struct SoakSupervisor {
             // the kill that follows covers both.
             let last = Date() >= deadline
             guard kills % 2 == 0 || last else { continue }
-            let problems = try SoakChecker(directory: directory).check(ledger)
+            let (problems, stateRecords) = try SoakChecker(directory: directory).check(ledger)
+            lastStateRecords = stateRecords
             checks += 1
             if !problems.isEmpty {
                 print("strata-soak: FAILED after kill \(kills) (seed \(settings.seed), directory kept: \(directory))")
@@ -43,7 +44,8 @@ struct SoakSupervisor {
             }
         }
         print("strata-soak: \(kills) SIGKILLs and restarts, \(checks) checks, \(ledger.acknowledged) acknowledged records "
-              + "(\(ledger.events.count) events, \(ledger.state.count) state keys), \(ledger.commits.count) committed partitions: 0 lost")
+              + "(\(ledger.events.count) events, \(ledger.stateWrites) writes to \(ledger.state.count) state keys), \(ledger.commits.count) committed partitions: 0 lost")
+        print("strata-soak: the compacted state topic holds \(lastStateRecords) records for its \(ledger.state.count) keys after \(ledger.stateWrites) acknowledged writes")
         try? FileManager.default.removeItem(atPath: directory)
         return true
     }

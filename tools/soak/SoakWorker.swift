@@ -25,6 +25,9 @@ struct SoakWorker {
         schedule.checkpointIntervalMs = 500
         schedule.deletionCheckIntervalMs = 200
         options.maintenance = schedule
+        var cleaning = BackgroundCleaningOptions()
+        cleaning.backoffMs = 200
+        options.cleaning = cleaning
         let topics = try Topics.open(directory: directory, options: options)
         if !topics.exists(SoakTopics.events) { try topics.create(SoakTopics.events, partitions: SoakTopics.eventPartitions, config: SoakTopics.eventsConfig) }
         if !topics.exists(SoakTopics.state) { try topics.create(SoakTopics.state, partitions: SoakTopics.statePartitions, config: SoakTopics.stateConfig) }
