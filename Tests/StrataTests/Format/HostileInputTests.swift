@@ -168,4 +168,44 @@ import Testing
         let error = StrataFormatError(.crcMismatch, "corrupt batch: CRC mismatch (declared 1, computed 2)", file: "00000000000000000042.log", position: 1234, baseOffset: 42)
         #expect(error.description == "corrupt batch: CRC mismatch (declared 1, computed 2) in 00000000000000000042.log at byte 1234 (base offset 42)")
     }
+
+    /// A record repeating an empty header 200,000 times compresses to almost nothing: decoding
+    /// it stays inside the decompression ceiling, the leader's view-based check walks it without
+    /// building the headers, and a header count larger than the bytes left is refused at once.
+    @Test(arguments: [CompressionCodec.zstd, .lz4])
+    func deeplyRepeatedHeadersStayBounded(codec: CompressionCodec) throws {
+        let headers = [RecordHeader](repeating: RecordHeader(key: "", value: nil), count: 200_000)
+        var builder = RecordBatchBuilder(.init(compression: Compression(codec)))
+        try builder.append(timestamp: 1_700_000_000_000, key: buffer("k"), value: buffer("v"), headers: headers)
+        let bytes = try builder.build()
+        #expect(bytes.readableBytes < 64 << 10, "\(bytes.readableBytes) bytes")
+        let batch = try RecordBatch(bytes: bytes)
+        // Under a 256 KiB ceiling the 400 KB of headers are refused before they are decoded.
+        #expect((try #require(throws: StrataFormatError.self) { try batch.records(limits: DecodingLimits(maxDecompressedBytes: 256 << 10)) }).code == .decompressedSizeLimitExceeded)
+        var counted = 0
+        try batch.forEachRecordView { view in counted = view.headerCount }
+        #expect(counted == 200_000)
+        let log = try PartitionLog.open(directory: try makeTemporaryDirectory() + "/headers-0", config: LogTestSupport.smallConfig(segmentBytes: 1 << 20))
+        #expect(try log.appendAsLeader(bytes).lastOffset == 0)
+        try log.close()
+    }
+
+    @Test func aHeaderCountLargerThanTheRecordIsRefused() throws {
+        var builder = RecordBatchBuilder(.init())
+        try builder.append(timestamp: 0, key: buffer("k"), value: buffer("v"), headers: [RecordHeader(key: "h", value: buffer("x"))])
+        var bytes = try builder.build()
+        // The header count is the varint just before the header (key "h" = 0x02 'h'); make it 2^30.
+        let view = Array(bytes.readableBytesView)
+        let at = try #require((0..<(view.count - 1)).last { view[$0] == 0x02 && view[$0 + 1] == UInt8(ascii: "h") }) - 1
+        #expect(view[at] == 0x02)  // one header, zig-zag
+        var patched = Array(view[..<at]) + [0x80, 0x80, 0x80, 0x80, 0x08] + Array(view[(at + 1)...])
+        let delta = patched.count - view.count
+        // Fix the record length varint (first record byte after the 61-byte header) and the batch length.
+        patched[61] = UInt8(truncatingIfNeeded: Int(view[61]) + 2 * delta)
+        bytes = ByteBuffer(bytes: patched)
+        bytes.setInteger(Int32(patched.count - 12), at: 8)
+        let batch = try RecordBatch(bytes: bytes)
+        let error = try #require(throws: StrataFormatError.self) { try batch.records() }
+        #expect(error.code == .invalidRecord && error.message.contains("header"))
+    }
 }
