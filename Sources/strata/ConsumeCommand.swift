@@ -53,10 +53,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         try await failing {
             let topics = try dataDirectory.open()
             defer { try? topics.close() }
-            let count = try topics.partitionCount(topic)
-            if let partition, !(0..<count).contains(Int(partition)) {
-                throw TopicsError(.partitionOutOfRange, "partition \(partition) is out of range: topic \"\(topic)\" has partitions 0 to \(count - 1)")
-            }
+            let count = try checkedPartition(partition, of: topic, in: topics)
             var config = ConsumerConfig(groupID: group, autoOffsetReset: fromBeginning ? .earliest : .latest)
             config.enableAutoCommit = commit
             let consumer = topics.makeConsumer(config)

@@ -38,10 +38,7 @@ struct ProduceCommand: AsyncParsableCommand {
         try await failing {
             let topics = try dataDirectory.open()
             defer { try? topics.close() }
-            let count = try topics.partitionCount(topic)
-            if let partition, !(0..<count).contains(Int(partition)) {
-                throw TopicsError(.partitionOutOfRange, "partition \(partition) is out of range: topic \"\(topic)\" has partitions 0 to \(count - 1)")
-            }
+            try checkedPartition(partition, of: topic, in: topics)
             var config = ProducerConfig(acks: Acks(rawValue: acks)!, lingerMs: lingerMs, compression: Compression(CompressionCodec(name: compression)!))
             config.batchSize = 65_536
             let producer = topics.makeProducer(config)

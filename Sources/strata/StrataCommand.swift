@@ -59,3 +59,14 @@ func parsePairs(_ pairs: [String], option: String) throws -> [(String, String)] 
         return (String(pair[..<equals]), String(pair[pair.index(after: equals)...]))
     }
 }
+
+/// The topic's partition count, after checking an explicit `--partition` against it (the
+/// clear error the library would give only on the first send or poll).
+@discardableResult
+func checkedPartition(_ partition: Int32?, of topic: String, in topics: Topics) throws -> Int {
+    let count = try topics.partitionCount(topic)
+    if let partition, !(0..<count).contains(Int(partition)) {
+        throw TopicsError(.partitionOutOfRange, "partition \(partition) is out of range: topic \"\(topic)\" has partitions 0 to \(count - 1)")
+    }
+    return count
+}

@@ -6,33 +6,15 @@ import Testing
 
 /// The built `strata` binary: stdout, stderr and exit codes.
 @Suite struct StrataCommandTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Outcome = ChildProcess.Outcome
 
     static func strata(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Outcome {
         let binary = executable("strata")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build strata first (swift build)")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["STRATA_DATA_DIR"] = nil
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let stdout = PipeReading.readToEnd(output.fileHandleForReading)
-        let stderr = PipeReading.readToEnd(errors.fileHandleForReading)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return try ChildProcess.run(binary, arguments, environment: env, stdin: stdin)
     }
 
     @Test func topicsCreateListDescribeAndDelete() throws {

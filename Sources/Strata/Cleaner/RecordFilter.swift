@@ -78,20 +78,8 @@ struct RecordFilter {
             try batch.forEachRecordView(limits: limits, context: context) { record in
                 var keep = true
                 if !header.isControl && record.offset <= map.latestOffset {
-                    if let key = record.key {
-                        let latest = record.offset >= map.get(key)
-                        let retainDeletes = header.deleteHorizonMs.map { now < $0 } ?? true
-                        if !latest {
-                            keep = false
-                            stats.supersededRecordsRemoved += 1
-                        } else if record.value == nil && !retainDeletes {
-                            keep = false
-                            stats.tombstonesRemoved += 1
-                        }
-                    } else {
-                        keep = false
-                        stats.keylessRecordsRemoved += 1
-                    }
+                    keep = Self.survives(latest: record.key.map { record.offset >= map.get($0) }, isTombstone: record.value == nil,
+                                         retainDeletes: header.deleteHorizonMs.map { now < $0 } ?? true, stats: &stats)
                 }
                 if keep {
                     retainedCount += 1
@@ -165,6 +153,25 @@ struct RecordFilter {
         bytes.setInteger(crc, at: bytes.readerIndex + 17)
     }
 
+    /// Kafka's rule for a record the offset map covers: it survives when it is its key's latest
+    /// and not a tombstone past its delete horizon; a record without a key does not (`latest`
+    /// nil). The removal is counted in `stats`.
+    static func survives(latest: Bool?, isTombstone: Bool, retainDeletes: Bool, stats: inout CleaningStats) -> Bool {
+        guard let latest else {
+            stats.keylessRecordsRemoved += 1
+            return false
+        }
+        if !latest {
+            stats.supersededRecordsRemoved += 1
+            return false
+        }
+        if isTombstone && !retainDeletes {
+            stats.tombstonesRemoved += 1
+            return false
+        }
+        return true
+    }
+
     private func filter(_ entry: LegacyEntry, retainDeletes: Bool, isGroupEnd: Bool, stats: inout CleaningStats) throws -> Decision {
         let messages = try entry.innerMessages(limits: limits, context: context)
         stats.recordsRead += messages.count
@@ -172,19 +179,8 @@ struct RecordFilter {
         for message in messages {
             var keep = true
             if message.offset <= map.latestOffset {
-                if let key = message.key {
-                    let latest = key.withUnsafeReadableBytes { message.offset >= map.get($0) }
-                    if !latest {
-                        keep = false
-                        stats.supersededRecordsRemoved += 1
-                    } else if message.value == nil && !retainDeletes {
-                        keep = false
-                        stats.tombstonesRemoved += 1
-                    }
-                } else {
-                    keep = false
-                    stats.keylessRecordsRemoved += 1
-                }
+                let latest = message.key.map { key in key.withUnsafeReadableBytes { message.offset >= map.get($0) } }
+                keep = Self.survives(latest: latest, isTombstone: message.value == nil, retainDeletes: retainDeletes, stats: &stats)
             }
             if keep {
                 kept.append(message)

@@ -17,18 +17,8 @@ import StrataSimulation
     }
 
     static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ["SWIFT_BACKTRACE": "enable=no"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = PipeReading.readToEnd(out.fileHandleForReading)
-        let errData = PipeReading.readToEnd(err.fileHandleForReading)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+        let outcome = try ChildProcess.run(binary, arguments, environment: ["SWIFT_BACKTRACE": "enable=no"])
+        return Run(status: outcome.status, out: outcome.stdout, err: outcome.stderr)
     }
 
     /// A Strata data directory with a compacted topic `c` (3 partitions' worth of updates in

@@ -15,18 +15,8 @@ import Testing
     static func run(_ arguments: [String], tool: String = "strata-verify", executable: URL? = nil) throws -> Run {
         let executable = executable ?? CrashRecoveryTests.executable(tool)
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build \(tool) first (swift build)")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ["SWIFT_BACKTRACE": "enable=no"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = PipeReading.readToEnd(out.fileHandleForReading)
-        let stderr = PipeReading.readToEnd(err.fileHandleForReading)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let outcome = try ChildProcess.run(executable, arguments, environment: ["SWIFT_BACKTRACE": "enable=no"])
+        return Run(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 
     @Test func exitCodesSayCleanFindingsUnreadableAndUsage() throws {
