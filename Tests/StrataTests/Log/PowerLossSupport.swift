@@ -226,6 +226,15 @@ enum PowerCut: CustomStringConvertible {
         }
     }
 
+    /// Every cut of a disk with pending operations: none kept, each prefix kept, and each
+    /// prefix with its last write torn in half.
+    static func every(for disk: SimulatedFileSystem) -> [PowerCut] {
+        let pending = disk.unsyncedOperationCount
+        var cuts: [PowerCut] = [.dropUnsynced] + (0...pending).map { PowerCut.keepPrefix($0) }
+        if pending > 0 { cuts += (1...pending).map { PowerCut.tearLast($0, tornAt: (disk.pendingWriteSize(at: $0 - 1) ?? 0) / 2) } }
+        return cuts
+    }
+
     /// The three kinds of cut, with random amounts, for a disk with pending operations.
     static func all(for disk: SimulatedFileSystem, using rng: inout SeededGenerator) -> [PowerCut] {
         let pending = disk.unsyncedOperationCount

@@ -274,10 +274,7 @@ import Testing
         var cuts = 0
         var rng = SeededGenerator(seed: 1)
         for (calls, forked) in forks {
-            let pending = forked.unsyncedOperationCount
-            var modes: [PowerCut] = [.dropUnsynced] + (0...pending).map { PowerCut.keepPrefix($0) }
-            if pending > 0 { modes += (1...pending).map { PowerCut.tearLast($0, tornAt: (forked.pendingWriteSize(at: $0 - 1) ?? 0) / 2) } }
-            for cut in modes {
+            for cut in PowerCut.every(for: forked) {
                 let crashed = forked.cloned()
                 crashed.crash(cut.mode)
                 cuts += 1

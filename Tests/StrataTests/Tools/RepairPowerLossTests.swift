@@ -86,15 +86,11 @@ import Testing
         var rng = SeededGenerator(seed: seed)
         var cuts = 0
         for (calls, fork) in forks {
-            let pending = fork.unsyncedOperationCount
-            let keep = pending == 0 ? 0 : Int.random(in: 0...pending, using: &rng)
-            let torn = keep > 0 ? fork.pendingWriteSize(at: keep - 1).map { Int.random(in: 0...$0, using: &rng) } : nil
-            let modes: [SimulatedFileSystem.CrashMode] = [.dropUnsynced, .keepPrefix(keep)] + (torn.map { [.keepPrefixTearingLast(keep, tornAt: $0)] } ?? [])
-            for mode in modes {
+            for cut in PowerCut.all(for: fork, using: &rng) {
                 let disk = fork.cloned()
-                disk.crash(mode)
+                disk.crash(cut.mode)
                 cuts += 1
-                let context = "power cut after \(calls) calls (\(mode)), seed \(seed)"
+                let context = "power cut after \(calls) calls (\(cut)), seed \(seed)"
                 // Nothing undamaged is lost, before the engine touches anything.
                 let before = try Self.valuesAnywhere(directory, on: disk)
                 #expect(undamaged.isSubset(of: before), "\(context): lost \(undamaged.subtracting(before).sorted().prefix(5))")
