@@ -114,10 +114,18 @@ public struct PosixFileSystem: FileSystem {
     public func lockExclusively(_ path: String) throws(StrataIOError) -> any FileLock {
         let fd = Self.retrying { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644) }
         guard fd >= 0 else { throw StrataIOError(call: "open", path: path, errno: errno) }
-        guard Self.retrying({ flock(fd, LOCK_EX | LOCK_NB) }) == 0 else {
+        // A lock this process just released can still be held for a moment by a child being
+        // spawned elsewhere in it (a fork holds every descriptor until its exec closes the
+        // close-on-exec ones), so a refusal is only believed after half a second of retries.
+        var attempts = 0
+        while Self.retrying({ flock(fd, LOCK_EX | LOCK_NB) }) != 0 {
             let error = errno
-            Glibc.close(fd)
-            throw StrataIOError(call: "flock", path: path, errno: error)
+            attempts += 1
+            guard error == EWOULDBLOCK, attempts < 50 else {
+                Glibc.close(fd)
+                throw StrataIOError(call: "flock", path: path, errno: error)
+            }
+            usleep(10_000)
         }
         return PosixFileLock(descriptor: fd)
     }

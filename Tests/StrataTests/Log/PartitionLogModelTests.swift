@@ -19,16 +19,8 @@ enum LogTestSupport {
     /// A produced batch (offsets from 0) of `values` with keys "k<n>".
     static func batch(_ values: [String], compression: Compression = .none, timestamp: Int64 = 1_700_000_000_000,
                       producerId: Int64 = -1, epoch: Int16 = -1, sequence: Int32 = -1, transactional: Bool = false) throws -> ByteBuffer {
-        var configuration = RecordBatchBuilder.Configuration(compression: compression)
-        configuration.producerId = producerId
-        configuration.producerEpoch = epoch
-        configuration.baseSequence = sequence
-        configuration.isTransactional = transactional
-        var builder = RecordBatchBuilder(configuration)
-        for (index, value) in values.enumerated() {
-            try builder.append(timestamp: timestamp + Int64(index), key: ByteBuffer(string: "k\(index)"), value: ByteBuffer(string: value))
-        }
-        return try builder.build()
+        try CleanerTestSupport.batch(values.enumerated().map { (key: "k\($0.offset)", value: $0.element) }, timestamp: timestamp, producerId: producerId,
+                                     epoch: epoch, sequence: sequence, transactional: transactional, compression: compression)
     }
 
     /// Every record of the log, in order (values as strings).
