@@ -62,7 +62,7 @@ extension LogDumper {
         case .batch(let batch):
             let controlType = batch.header.isControl ? try batch.controlType(limits: options.limits) : nil
             var lines: [JSONLine] = []
-            lines.reserveCapacity(Int(max(0, batch.header.recordsCount)))
+            lines.reserveCapacity(batch.header.recordCountToReserve)
             try batch.forEachRecordView(limits: options.limits, context: context) { record in
                 let headers = record.headers.map { (key: String(decoding: $0.key, as: UTF8.self), value: $0.value) }
                 lines.append(recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,

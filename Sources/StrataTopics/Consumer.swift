@@ -211,7 +211,7 @@ public final class Consumer: Sendable {
             switch entry {
             case .batch(let batch):
                 if batch.header.isControl { continue }
-                records.reserveCapacity(records.count + Int(batch.header.recordsCount))
+                records.reserveCapacity(records.count + batch.header.recordCountToReserve)
                 // Decoded straight into consumer records (no intermediate array).
                 try batch.forEachRecord(add)
             case .legacy:

@@ -72,7 +72,7 @@ struct RecordFilter {
         if discardRecords {
             if header.isControl { stats.markersRemoved += Int(header.recordsCount) } else { stats.abortedRecordsRemoved += Int(header.recordsCount) }
         } else {
-            retained.reserveCapacity(Int(header.recordsCount))
+            retained.reserveCapacity(header.recordCountToReserve)
             let map = self.map
             let now = self.now
             try batch.forEachRecordView(limits: limits, context: context) { record in

@@ -36,6 +36,11 @@ public struct RecordBatchHeader: Sendable, Hashable {
     /// Number of records stored (may be below lastOffsetDelta + 1 after compaction, even 0).
     public var recordsCount: Int32
 
+    /// How many records a caller may reserve room for before decoding: the declared count, but
+    /// never more than 16,384 — the count is not checked until the records are decoded, and a
+    /// corrupt or hostile one must not become a huge allocation.
+    public var recordCountToReserve: Int { min(max(0, Int(recordsCount)), 16_384) }
+
     /// Offset of the last record (`baseOffset + lastOffsetDelta`).
     public var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
     /// The offset after this batch.

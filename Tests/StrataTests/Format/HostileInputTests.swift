@@ -93,6 +93,18 @@ import Testing
         #expect(throws: StrataFormatError.self) { try RecordBatch(bytes: bytes).records() }
     }
 
+    /// Found by FuzzTools (fuzz/FailCases/FuzzTools/oom-…): strata-dump --json reserved room for
+    /// the declared record count before decoding, so a count of 370 million asked for gigabytes.
+    @Test func aDeclaredRecordCountNeverSizesAnAllocation() throws {
+        var bytes = try Self.sampleBatch(.none, records: 1)
+        bytes.setInteger(Int32.max, at: 57)
+        #expect(try RecordBatch(bytes: bytes).header.recordCountToReserve == 16_384)
+        bytes.setInteger(Int32(-7), at: 57)
+        #expect(try RecordBatch(bytes: bytes).header.recordCountToReserve == 0)
+        bytes.setInteger(Int32(3), at: 57)
+        #expect(try RecordBatch(bytes: bytes).header.recordCountToReserve == 3)
+    }
+
     @Test func hugeKeyLengthIsAnError() throws {
         // One record whose key claims 2^30 bytes.
         var configuration = RecordBatchBuilder.Configuration()
