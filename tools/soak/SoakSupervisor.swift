@@ -58,18 +58,21 @@ struct SoakSupervisor {
         process.arguments = ["worker", directory, String(firstID), String(seed)]
         let output = Pipe()
         process.standardOutput = output
+        // Read on a thread of its own with plain reads (Foundation's readabilityHandler crashed
+        // the supervisor inside libdispatch after many kills); it ends at end of file.
         let collected = NIOLockedValueBox(Data())
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = PipeReading.available(handle)
-            collected.withLockedValue { $0.append(data) }
-        }
+        let reading = DispatchGroup()
+        let handle = output.fileHandleForReading
         try process.run()
+        try output.fileHandleForWriting.close()
+        DispatchQueue.global().async(group: reading) {
+            collected.withLockedValue { $0 = PipeReading.readToEnd(handle) }
+        }
         Thread.sleep(forTimeInterval: lifetime)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        output.fileHandleForReading.readabilityHandler = nil
-        let rest = PipeReading.readToEnd(output.fileHandleForReading)
-        let text = String(decoding: collected.withLockedValue { $0 } + rest, as: UTF8.self)
+        reading.wait()
+        let text = String(decoding: collected.withLockedValue { $0 }, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         if !text.hasSuffix("\n"), !lines.isEmpty { lines.removeLast() }
         if process.terminationReason == .exit {
