@@ -23,7 +23,7 @@ final class CompactReport {
             encoder.outputFormatting = [.sortedKeys]
             if let data = try? encoder.encode(result), let text = String(data: data, encoding: .utf8) { line.addRaw("result", text) }
         }
-        out.line(line.text)
+        line.writeLine(to: out)
     }
 
     func skipped(_ directory: String, _ partition: TopicPartition, _ reason: String) {

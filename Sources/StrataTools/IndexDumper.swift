@@ -56,7 +56,7 @@ extension LogDumper {
             line.add("type", type)
             line.add("file", path)
             for field in fields { line.add(field.name, field.value) }
-            out.line(line.text)
+            line.writeLine(to: out)
         } else if !options.verifyIndexOnly {
             out.line(fields.map { "\($0.name): \($0.value)" }.joined(separator: " "))
         }

@@ -72,6 +72,13 @@ public struct JSONLine {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// Writes the object and a newline to `out` as bytes (no intermediate string).
+    public mutating func writeLine(to out: ToolOutput) {
+        bytes.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        bytes.withUnsafeBytes { out.write(bytes: $0) }
+        bytes.removeLast(2)
+    }
+
     /// The object's text.
     public var text: String {
         String(unsafeUninitializedCapacity: bytes.count + 1) { out in

@@ -46,12 +46,12 @@ extension LogDumper {
             do {
                 line.add("records", objects: try recordsJSON(entry, context: context))
             } catch {
-                out.line(line.text)
+                line.writeLine(to: out)
                 fail("\(error)", file: file, position: entry.position)
                 return
             }
         }
-        out.line(line.text)
+        line.writeLine(to: out)
     }
 
     /// The records of an entry as JSON objects: a v2 batch's records seen in place (no copy or

@@ -150,7 +150,7 @@ public struct LogDumper {
         line.add("file", file)
         line.add("position", position)
         line.add("message", message)
-        out.line(line.text)
+        line.writeLine(to: out)
     }
 
     private func printEntry(_ entry: LogEntry) {

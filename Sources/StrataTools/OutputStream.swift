@@ -8,11 +8,16 @@ import Darwin
 public protocol ToolOutput: AnyObject {
     /// Writes `text` as is.
     func write(_ text: String)
+    /// Writes UTF-8 bytes as they are (a JSON line, without making a string of it).
+    func write(bytes: UnsafeRawBufferPointer)
 }
 
 extension ToolOutput {
     /// Writes `text` and a newline.
     public func line(_ text: String) { write(text + "\n") }
+
+    /// Writes UTF-8 bytes as they are (as text, unless the output takes bytes itself).
+    public func write(bytes: UnsafeRawBufferPointer) { write(String(decoding: bytes, as: UTF8.self)) }
 }
 
 /// A process stream (stdout or stderr), buffered and written with write(2).
@@ -34,6 +39,12 @@ public final class StandardStream: ToolOutput {
 
     public func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// Appends the bytes to the stream's buffer, no conversion.
+    public func write(bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { flush() }
     }
 

@@ -103,7 +103,7 @@ public final class Verifier {
             let byKind = counts.keys.sorted { $0.rawValue < $1.rawValue }.map { JSONLine.quote($0.rawValue) + ":" + String(counts[$0]!) }
             line.addRaw("byKind", "{" + byKind.joined(separator: ",") + "}")
             line.add("exitCode", Int(exitCode.rawValue))
-            out.line(line.text)
+            line.writeLine(to: out)
         } else {
             let kinds = counts.keys.sorted { $0.rawValue < $1.rawValue }.map { "\($0.rawValue) \(counts[$0]!)" }
             let verdict = findings.isEmpty ? "clean" : "\(findings.count) finding\(findings.count == 1 ? "" : "s") (" + kinds.joined(separator: ", ") + ")"

@@ -14,6 +14,9 @@ public struct LogFileReader {
     private let windowSize: Int
     private var window = ByteBuffer()
     private var windowStart = 0
+    /// With read-ahead: the next window, being read on another thread.
+    private var prefetch: WindowPrefetch?
+    private let readAhead: Bool
     /// Position of the next entry.
     public private(set) var position: Int
     /// Why reading stopped, once it has.
@@ -22,18 +25,25 @@ public struct LogFileReader {
     /// Opens `path` for reading entries from `position`, at most `maxBytes` of it.
     ///
     /// - Throws: `StrataIOError` when the file cannot be opened.
-    public init(path: String, from position: Int = 0, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20, fileSystem: any FileSystem = PosixFileSystem()) throws(StrataIOError) {
+    ///
+    /// With `readAhead`, each next window is read on another thread while the caller works on
+    /// the current one (a tool walking a whole file: the copy out of the page cache then runs
+    /// on a second core).
+    public init(path: String, from position: Int = 0, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20,
+                readAhead: Bool = false, fileSystem: any FileSystem = PosixFileSystem()) throws(StrataIOError) {
         let file = try fileSystem.open(path, mode: .readOnly)
-        try self.init(file: file, from: position, end: try file.size(), maxBytes: maxBytes, limits: limits, windowSize: windowSize)
+        try self.init(file: file, from: position, end: try file.size(), maxBytes: maxBytes, limits: limits, windowSize: windowSize, readAhead: readAhead)
     }
 
     /// Reads entries of an open file from `position` up to `end` (at most `maxBytes`).
-    public init(file: any StorageFile, from position: Int = 0, end: Int, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20) throws(StrataIOError) {
+    public init(file: any StorageFile, from position: Int = 0, end: Int, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20,
+                readAhead: Bool = false) throws(StrataIOError) {
         self.file = file
         self.end = maxBytes.map { min(end, position + $0) } ?? end
         self.limits = limits
         self.windowSize = windowSize
         self.position = position
+        self.readAhead = readAhead
     }
 
     /// The name of the file, for messages.
@@ -93,9 +103,21 @@ public struct LogFileReader {
         let available = windowStart + window.readableBytes - position
         if position >= windowStart && available >= count { return }
         let wanted = min(max(windowSize, count), end - position)
-        // Entries handed out are slices of the window; when none is kept, the same memory is
-        // read into again (a fresh megabyte per window costs as much as the copy itself).
-        try file.read(at: position, count: wanted, into: &window)
+        if let next = prefetch, let ahead = try next.window(from: position), ahead.readableBytes >= min(count, end - position) {
+            window = ahead
+        } else {
+            // Entries handed out are slices of the window; when none is kept, the same memory is
+            // read into again (a fresh megabyte per window costs as much as the copy itself).
+            try file.read(at: position, count: wanted, into: &window)
+        }
         windowStart = position
+        prefetch = nil
+        let windowEnd = windowStart + window.readableBytes
+        if readAhead && windowEnd < end {
+            // Start an eighth of a window early: an entry left unfinished at the end of this
+            // window is then, usually, whole in the next one.
+            let overlap = min(windowSize / 8, window.readableBytes)
+            prefetch = WindowPrefetch(file: file, range: (windowEnd - overlap)..<min(end, windowEnd - overlap + windowSize))
+        }
     }
 }
