@@ -10,7 +10,7 @@ extension Verifier {
         stats.segments += 1
         var scan = LogScan(path: path, baseOffset: baseOffset)
         do {
-            var reader = try LogFileReader(path: path, limits: options.limits, windowSize: 4 << 20, readAhead: true)
+            var reader = try LogFileReader(path: path, limits: options.limits)
             scan.size = reader.end
             let context = CodecContext()
             let doneBytes = stats.bytes

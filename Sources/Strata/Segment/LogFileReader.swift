@@ -14,9 +14,6 @@ public struct LogFileReader {
     private let windowSize: Int
     private var window = ByteBuffer()
     private var windowStart = 0
-    /// With read-ahead: the next window, being read on another thread.
-    private var prefetch: WindowPrefetch?
-    private let readAhead: Bool
     /// Position of the next entry.
     public private(set) var position: Int
     /// Why reading stopped, once it has.
@@ -25,25 +22,18 @@ public struct LogFileReader {
     /// Opens `path` for reading entries from `position`, at most `maxBytes` of it.
     ///
     /// - Throws: `StrataIOError` when the file cannot be opened.
-    ///
-    /// With `readAhead`, each next window is read on another thread while the caller works on
-    /// the current one (a tool walking a whole file: the copy out of the page cache then runs
-    /// on a second core).
-    public init(path: String, from position: Int = 0, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20,
-                readAhead: Bool = false, fileSystem: any FileSystem = PosixFileSystem()) throws(StrataIOError) {
+    public init(path: String, from position: Int = 0, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20, fileSystem: any FileSystem = PosixFileSystem()) throws(StrataIOError) {
         let file = try fileSystem.open(path, mode: .readOnly)
-        try self.init(file: file, from: position, end: try file.size(), maxBytes: maxBytes, limits: limits, windowSize: windowSize, readAhead: readAhead)
+        try self.init(file: file, from: position, end: try file.size(), maxBytes: maxBytes, limits: limits, windowSize: windowSize)
     }
 
     /// Reads entries of an open file from `position` up to `end` (at most `maxBytes`).
-    public init(file: any StorageFile, from position: Int = 0, end: Int, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20,
-                readAhead: Bool = false) throws(StrataIOError) {
+    public init(file: any StorageFile, from position: Int = 0, end: Int, maxBytes: Int? = nil, limits: DecodingLimits = .default, windowSize: Int = 1 << 20) throws(StrataIOError) {
         self.file = file
         self.end = maxBytes.map { min(end, position + $0) } ?? end
         self.limits = limits
         self.windowSize = windowSize
         self.position = position
-        self.readAhead = readAhead
     }
 
     /// The name of the file, for messages.
@@ -103,21 +93,9 @@ public struct LogFileReader {
         let available = windowStart + window.readableBytes - position
         if position >= windowStart && available >= count { return }
         let wanted = min(max(windowSize, count), end - position)
-        if let next = prefetch, let ahead = try next.window(from: position), ahead.readableBytes >= min(count, end - position) {
-            window = ahead
-        } else {
-            // Entries handed out are slices of the window; when none is kept, the same memory is
-            // read into again (a fresh megabyte per window costs as much as the copy itself).
-            try file.read(at: position, count: wanted, into: &window)
-        }
+        // Entries handed out are slices of the window; when none is kept, the same memory is
+        // read into again (a fresh megabyte per window costs as much as the copy itself).
+        try file.read(at: position, count: wanted, into: &window)
         windowStart = position
-        prefetch = nil
-        let windowEnd = windowStart + window.readableBytes
-        if readAhead && windowEnd < end {
-            // Start an eighth of a window early: an entry left unfinished at the end of this
-            // window is then, usually, whole in the next one.
-            let overlap = min(windowSize / 8, window.readableBytes)
-            prefetch = WindowPrefetch(file: file, range: (windowEnd - overlap)..<min(end, windowEnd - overlap + windowSize))
-        }
     }
 }
