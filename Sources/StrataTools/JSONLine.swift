@@ -7,12 +7,20 @@ import NIOCore
 /// one buffer rather than through intermediate strings.
 public struct JSONLine {
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    /// Whether a field was added (the next one needs a comma).
+    private var hasFields = false
 
     /// Starts an empty object.
     public init() {}
 
+    /// An object with no buffer yet (one is swapped in: an element of an array written in place).
+    private init(empty: Void) {
+        bytes = []
+    }
+
     private mutating func key(_ key: String) {
-        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        if hasFields { bytes.append(UInt8(ascii: ",")) }
+        hasFields = true
         Self.appendQuoted(key, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
     }
@@ -28,7 +36,24 @@ public struct JSONLine {
     /// Adds an integer field (nil writes `null`).
     public mutating func add<T: BinaryInteger>(_ key: String, _ value: T?) {
         self.key(key)
-        if let value { bytes.append(contentsOf: String(value).utf8) } else { null() }
+        guard let value else { return null() }
+        if let small = Int64(exactly: value) { appendDecimal(small) } else { bytes.append(contentsOf: String(value).utf8) }
+    }
+
+    /// The decimal digits of `value`, written straight into the line (no string per number:
+    /// a dump writes four numbers per record).
+    private mutating func appendDecimal(_ value: Int64) {
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     /// Adds a boolean field (nil writes `null`).
@@ -58,6 +83,45 @@ public struct JSONLine {
         if encoding == .utf8, Self.appendQuoted(value.bindMemory(to: UInt8.self), to: &bytes, asciiOnly: true) { return }
         bytes.removeSubrange(mark...)
         Self.appendQuoted(encoding.encode(value), to: &bytes)
+    }
+
+    /// Adds an array of objects, each written in place by `element` for each of `count`
+    /// calls of `body`'s writer — a batch's records go straight into the batch's line, not
+    /// through one buffer per record.
+    public mutating func addObjects(_ key: String, _ body: (inout ObjectsWriter) throws -> Void) rethrows {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        var writer = ObjectsWriter(bytes: [])
+        swap(&writer.bytes, &bytes)
+        defer {
+            swap(&writer.bytes, &bytes)
+            bytes.append(UInt8(ascii: "]"))
+        }
+        try body(&writer)
+    }
+
+    /// Writes the objects of an array in place (see ``JSONLine/addObjects(_:_:)``).
+    public struct ObjectsWriter {
+        fileprivate var bytes: [UInt8]
+        private var count = 0
+
+        fileprivate init(bytes: [UInt8]) { self.bytes = bytes }
+
+        /// Appends one object, whose fields `build` adds.
+        public mutating func object(_ build: (inout JSONLine) throws -> Void) rethrows {
+            if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            count += 1
+            bytes.append(UInt8(ascii: "{"))
+            // The buffer is handed over and back by swapping, never shared: a second reference
+            // would make the next append copy the whole line.
+            var line = JSONLine(empty: ())
+            swap(&line.bytes, &bytes)
+            defer {
+                swap(&line.bytes, &bytes)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            try build(&line)
+        }
     }
 
     /// Adds an array of objects, copied in as they are.
@@ -107,48 +171,67 @@ public struct JSONLine {
     static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], asciiOnly: Bool = false) -> Bool {
         out.reserveCapacity(out.count + bytes.count + 8)
         out.append(UInt8(ascii: "\""))
-        var start = 0
-        var index = 0
         let count = bytes.count
         let raw = UnsafeRawBufferPointer(bytes)
-        while index < count {
-            // Eight bytes at a time while none needs a look: no control character, quote,
-            // backslash (or, with asciiOnly, high bit).
-            if index + 8 <= count {
-                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if !needsLook(word, asciiOnly: asciiOnly) {
+        // Escapes are staged in a small buffer and appended in bulk with the runs between them:
+        // JSON payloads hold a quote every few bytes, and an append per escaped byte dominated.
+        let staged = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4_096) { stage -> Bool in
+            var used = 0
+            var start = 0
+            var index = 0
+            func flushRun(upTo end: Int) {
+                let run = end - start
+                if run == 0 { return }
+                if used + run <= stage.count {
+                    UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: stage[used..<(used + run)])).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    used += run
+                } else {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: stage[..<used]))
+                    used = 0
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                }
+            }
+            while index < count {
+                // Eight bytes at a time while none needs a look: no control character, quote,
+                // backslash (or, with asciiOnly, high bit).
+                if index + 8 <= count, !needsLook(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self), asciiOnly: asciiOnly) {
                     index += 8
                     continue
                 }
-            }
-            let byte = bytes[index]
-            if asciiOnly && byte >= 0x80 { return false }
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                let byte = bytes[index]
+                if asciiOnly && byte >= 0x80 { return false }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                    index += 1
+                    continue
+                }
+                flushRun(upTo: index)
                 index += 1
-                continue
+                start = index
+                if used + 6 > stage.count {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: stage[..<used]))
+                    used = 0
+                }
+                stage[used] = UInt8(ascii: "\\")
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): stage[used + 1] = byte; used += 2
+                case UInt8(ascii: "\n"): stage[used + 1] = UInt8(ascii: "n"); used += 2
+                case UInt8(ascii: "\r"): stage[used + 1] = UInt8(ascii: "r"); used += 2
+                case UInt8(ascii: "\t"): stage[used + 1] = UInt8(ascii: "t"); used += 2
+                default:
+                    stage[used + 1] = UInt8(ascii: "u"); stage[used + 2] = UInt8(ascii: "0"); stage[used + 3] = UInt8(ascii: "0")
+                    stage[used + 4] = PayloadEncoding.hexDigits[Int(byte >> 4)]; stage[used + 5] = PayloadEncoding.hexDigits[Int(byte & 0x0F)]
+                    used += 6
+                }
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            index += 1
-            start = index
-            out.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
-            default:
-                out.append(UInt8(ascii: "u")); out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
-                out.append(PayloadEncoding.hexDigits[Int(byte >> 4)]); out.append(PayloadEncoding.hexDigits[Int(byte & 0x0F)])
-            }
+            flushRun(upTo: count)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: stage[..<used]))
+            return true
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        guard staged else { return false }
         out.append(UInt8(ascii: "\""))
         return true
     }
 
-    /// Whether any of the eight bytes of `word` is below 0x20, a quote or a backslash (or, with
-    /// `asciiOnly`, above 0x7F): the classic "has a zero byte" bit trick on each condition.
-    @inline(__always)
     private static func needsLook(_ word: UInt64, asciiOnly: Bool) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }

@@ -44,7 +44,7 @@ extension LogDumper {
         }
         if deep {
             do {
-                line.add("records", objects: try recordsJSON(entry, context: context))
+                try line.addObjects("records") { records in try recordsJSON(entry, context: context, into: &records) }
             } catch {
                 line.writeLine(to: out)
                 fail("\(error)", file: file, position: entry.position)
@@ -54,34 +54,35 @@ extension LogDumper {
         line.writeLine(to: out)
     }
 
-    /// The records of an entry as JSON objects: a v2 batch's records seen in place (no copy or
-    /// retain per record), a legacy entry's messages decoded.
-    private func recordsJSON(_ entry: LogEntry, context: CodecContext) throws -> [JSONLine] {
+    /// The records of an entry as JSON objects, written in place: a v2 batch's records seen in
+    /// place (no copy or retain per record), a legacy entry's messages decoded.
+    private func recordsJSON(_ entry: LogEntry, context: CodecContext, into records: inout JSONLine.ObjectsWriter) throws {
         let encoding = options.payloadEncoding
         switch entry {
         case .batch(let batch):
             let controlType = batch.header.isControl ? try batch.controlType(limits: options.limits) : nil
-            var lines: [JSONLine] = []
-            lines.reserveCapacity(batch.header.recordCountToReserve)
             try batch.forEachRecordView(limits: options.limits, context: context) { record in
                 let headers = record.headers.map { (key: String(decoding: $0.key, as: UTF8.self), value: $0.value) }
-                lines.append(recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,
-                                        headers: headers, key: record.key, value: record.value, controlType: controlType) { $0.add($1, $2, encoding: encoding) })
+                records.object { line in
+                    recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,
+                               headers: headers, key: record.key, value: record.value, controlType: controlType, into: &line) { $0.add($1, $2, encoding: encoding) }
+                }
             }
-            return lines
         case .legacy:
-            return try entry.records(limits: options.limits, context: context).map { record in
-                recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,
-                           headers: record.headers.map { ($0.key, $0.value) }, key: record.key, value: record.value, controlType: nil) { $0.add($1, $2, encoding: encoding) }
+            for record in try entry.records(limits: options.limits, context: context) {
+                records.object { line in
+                    recordJSON(offset: record.offset, timestamp: record.timestamp, keySize: record.keySize, valueSize: record.valueSize,
+                               headers: record.headers.map { ($0.key, $0.value) }, key: record.key, value: record.value, controlType: nil,
+                               into: &line) { $0.add($1, $2, encoding: encoding) }
+                }
             }
         }
     }
 
-    /// One record's JSON object (the contract in the README); `add` writes a payload field.
+    /// One record's fields (the contract in the README) written into `line`; `add` writes a payload field.
     private func recordJSON<Bytes>(offset: Int64, timestamp: Int64, keySize: Int, valueSize: Int, headers: [(key: String, value: Bytes?)],
-                                   key: Bytes?, value: Bytes?, controlType: ControlRecordType?,
-                                   add: (inout JSONLine, String, Bytes?) -> Void) -> JSONLine {
-        var line = JSONLine()
+                                   key: Bytes?, value: Bytes?, controlType: ControlRecordType?, into line: inout JSONLine,
+                                   add: (inout JSONLine, String, Bytes?) -> Void) {
         line.add("offset", offset)
         line.add("timestamp", timestamp)
         line.add("keySize", keySize)
@@ -97,6 +98,5 @@ extension LogDumper {
             add(&line, "value", value)
         }
         if let controlType { line.add("controlType", controlType.name) }
-        return line
     }
 }

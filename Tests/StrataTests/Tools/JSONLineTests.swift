@@ -32,3 +32,43 @@ import Testing
         #expect(line.text == "{\"v\":\"a\u{FFFD}b\\\"\"}")
     }
 }
+
+/// Numbers are written digit by digit into the line, for every width and sign.
+@Suite struct JSONLineNumberTests {
+    @Test(arguments: [Int64.min, -1_234_567_890_123, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_700_000_000_000, Int64.max])
+    func integersAreWrittenAsSwiftPrintsThem(value: Int64) {
+        var line = JSONLine()
+        line.add("n", value)
+        #expect(line.text == "{\"n\":\(value)}")
+    }
+
+    @Test func widerIntegersAndNullsToo() {
+        var line = JSONLine()
+        line.add("crc", UInt32.max)
+        line.add("big", UInt64.max)
+        line.add("none", Int?.none)
+        #expect(line.text == "{\"crc\":4294967295,\"big\":18446744073709551615,\"none\":null}")
+    }
+}
+
+/// Escaping checked by a JSON parser we did not write (Foundation's), on random text of every
+/// length, including texts long and dense enough in escapes to fill the staging buffer often.
+@Suite struct JSONLineEscapingTests {
+    @Test func randomTextRoundTripsThroughFoundationsParser() throws {
+        let seed = propertySeed()
+        var rng = SeededGenerator(seed: seed)
+        let alphabet: [String] = ["a", "b", "\"", "\\", "\n", "\t", "\r", "\u{01}", "\u{1F}", " ", "é", "日本", "😀", "{", "}", ":"]
+        for round in 0..<300 {
+            let length = [0, 1, 7, 8, 9, 100, 5_000, 20_000].randomElement(using: &rng)!
+            let text = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+            var line = JSONLine()
+            line.add("t", text)
+            var bytes = ByteBuffer(string: text)
+            line.add("b", bytes, encoding: .utf8)
+            bytes.clear()
+            let parsed = try JSONSerialization.jsonObject(with: Data(line.text.utf8)) as? [String: String]
+            #expect(parsed?["t"] == text, "seed \(seed) round \(round) length \(length)")
+            #expect(parsed?["b"] == text, "seed \(seed) round \(round) length \(length)")
+        }
+    }
+}
