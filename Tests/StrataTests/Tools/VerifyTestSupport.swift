@@ -48,7 +48,7 @@ enum VerifyTestSupport {
     static func writePartition(_ name: String = #function, compression: Compression = .none, batches: Int = 24, perBatch: Int = 5,
                                segmentBytes: Int = 4_000, indexInterval: Int = 200) throws -> String {
         let directory = try makeTemporaryDirectory(name) + "/topic-0"
-        var config = LogTestSupport.smallConfig(segmentBytes: segmentBytes, indexInterval: indexInterval)
+        let config = LogTestSupport.smallConfig(segmentBytes: segmentBytes, indexInterval: indexInterval)
         let log = try PartitionLog.open(directory: directory, config: config)
         var next = 0
         for _ in 0..<batches {
