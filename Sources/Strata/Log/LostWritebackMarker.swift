@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The file that records, beside a partition's segments, that an fsync of them failed.
 ///
 /// When fsync fails, Linux marks the unwritten pages clean: they stay readable in the page
@@ -38,4 +40,3 @@ enum LostWritebackMarker {
     }
 }
 
-import NIOCore

@@ -69,18 +69,9 @@ enum StorageFiles {
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
-    /// Names in a folder (without "." and ".."), sorted.
+    /// Names in a folder (without "." and ".."), sorted; none when it cannot be read.
     static func names(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        ((try? PosixFileSystem().contentsOfDirectory(directory)) ?? []).sorted()
     }
 
     /// Paths of the files in `directory` whose names end with `suffix`, sorted.
