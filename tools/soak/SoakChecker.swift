@@ -21,6 +21,7 @@ struct SoakChecker {
         var problems: [String] = []
 
         let events = try readAll(topics, SoakTopics.events, partitions: SoakTopics.eventPartitions)
+        problems += events.problems
         var seen: [Int: SoakLedger.Position] = [:]
         for record in events.records {
             guard let value = record.valueString, value.hasPrefix("e-"), let id = Int(value.dropFirst(2).prefix { $0.isNumber }) else {
@@ -37,6 +38,7 @@ struct SoakChecker {
         }
 
         let state = try readAll(topics, SoakTopics.state, partitions: SoakTopics.statePartitions)
+        problems += state.problems
         var latest: [String: Int] = [:]
         for record in state.records {
             guard let key = record.keyString, let header = record.headers.first(where: { $0.key == "seq" }),
@@ -63,6 +65,8 @@ struct SoakChecker {
         var records: [ConsumerRecord] = []
         var startOffsets: [Int32: Int64] = [:]
         var endOffsets: [Int32: Int64] = [:]
+        /// Offsets that did not grow.
+        var problems: [String] = []
     }
 
     /// Every record of a topic, read from the log start to the end, offsets checked to grow.
@@ -85,7 +89,9 @@ struct SoakChecker {
             let batch = try consumer.poll()
             if batch.isEmpty { break }
             for record in batch {
-                precondition(record.offset > last[record.partition, default: -1], "offsets went back in \(topic)-\(record.partition)")
+                if record.offset <= last[record.partition, default: -1] {
+                    contents.problems.append("\(topic)-\(record.partition): offset \(record.offset) after \(last[record.partition, default: -1])")
+                }
                 last[record.partition] = record.offset
             }
             contents.records += batch
