@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Strata
 
 /// File helpers of the storage section: where its files go, what file system that is, and
 /// the raw I/O that gives its limits (sequential read, page cache residency and eviction).
