@@ -181,7 +181,7 @@ public final class Consumer: Sendable {
         if out.isEmpty { out = Array(taken) } else { out += taken }
         state.positions[partition] = last.offset + 1
         topics.metrics.consumed(topic: partition.topic, group: config.groupID, records: taken.count,
-                                bytes: taken.reduce(0) { $0 + ($1.key?.readableBytes ?? 0) + ($1.value?.readableBytes ?? 0) })
+                                bytes: taken.reduce(0) { $0 + Swift.max(0, $1.keySize) + Swift.max(0, $1.valueSize) })
     }
 
     /// Reads one partition from its position into its buffer; returns the bytes read.
@@ -206,14 +206,23 @@ public final class Consumer: Sendable {
             records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: record.offset,
                                           timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers))
         }
+        func add(_ view: RecordView, payload: ByteBuffer) {
+            guard view.offset >= position else { return }
+            records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, view: view, payload: payload))
+        }
+        // Room for the whole fetch at once (growing per batch would copy the array each time),
+        // within a ceiling: the declared counts are not checked until the records are decoded.
+        records.reserveCapacity(Swift.min(65_536, result.entries.reduce(0) { count, entry in
+            if case .batch(let batch) = entry { return count + batch.header.recordCountToReserve }
+            return count + 1
+        }))
         for entry in result.entries {
             bytes += entry.sizeInBytes
             switch entry {
             case .batch(let batch):
                 if batch.header.isControl { continue }
-                records.reserveCapacity(records.count + batch.header.recordCountToReserve)
-                // Decoded straight into consumer records (no intermediate array).
-                try batch.forEachRecord(add)
+                // Decoded straight into consumer records that share the batch's bytes.
+                try batch.forEachRecordInPayload(add)
             case .legacy:
                 for record in try entry.records() { add(record) }
             }

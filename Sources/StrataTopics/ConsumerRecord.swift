@@ -2,6 +2,10 @@ import NIOCore
 import Strata
 
 /// A record a consumer received.
+///
+/// Its key and value are slices of the bytes of the batch it was fetched in, shared by every
+/// record of that batch: a fetched record costs one reference, and ``key`` and ``value`` are
+/// cut from it when asked for.
 public struct ConsumerRecord: Sendable, Hashable {
     /// The topic.
     public var topic: String
@@ -11,12 +15,50 @@ public struct ConsumerRecord: Sendable, Hashable {
     public var offset: Int64
     /// The record's timestamp (CreateTime, or the append time on a LogAppendTime topic).
     public var timestamp: Int64
-    /// The key; nil for none.
-    public var key: ByteBuffer?
-    /// The value; nil for a tombstone.
-    public var value: ByteBuffer?
     /// The headers, in order.
     public var headers: [RecordHeader]
+    /// The bytes the key and value lie in.
+    private var bytes: ByteBuffer
+    private var keyPart: Part
+    private var valuePart: Part
+
+    /// Where a key or value lies in ``bytes`` (from its reader index); length -1 for null.
+    private struct Part: Hashable {
+        var start: UInt32
+        var length: Int32
+
+        static let null = Part(start: 0, length: -1)
+
+        init(start: UInt32, length: Int32) {
+            self.start = start
+            self.length = length
+        }
+
+        init(_ range: Range<Int>?) {
+            self = range.map { Part(start: UInt32($0.lowerBound), length: Int32($0.count)) } ?? .null
+        }
+
+        func slice(of bytes: ByteBuffer) -> ByteBuffer? {
+            length < 0 ? nil : bytes.getSlice(at: bytes.readerIndex + Int(start), length: Int(length))
+        }
+    }
+
+    /// The key; nil for none.
+    public var key: ByteBuffer? {
+        get { keyPart.slice(of: bytes) }
+        set { (bytes, keyPart, valuePart) = Self.store(key: newValue, value: value) }
+    }
+
+    /// The value; nil for a tombstone.
+    public var value: ByteBuffer? {
+        get { valuePart.slice(of: bytes) }
+        set { (bytes, keyPart, valuePart) = Self.store(key: key, value: newValue) }
+    }
+
+    /// The key's length in bytes, -1 for none (without slicing it).
+    public var keySize: Int { Int(keyPart.length) }
+    /// The value's length in bytes, -1 for a tombstone (without slicing it).
+    public var valueSize: Int { Int(valuePart.length) }
 
     /// The partition as a value.
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
@@ -25,15 +67,50 @@ public struct ConsumerRecord: Sendable, Hashable {
     /// The value as UTF-8 text (invalid sequences replaced), nil for none.
     public var valueString: String? { value.map { String(buffer: $0) } }
 
-    /// Creates a record.
+    /// Creates a record (its key and value are copied into one buffer).
     public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader]) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.timestamp = timestamp
-        self.key = key
-        self.value = value
         self.headers = headers
+        (bytes, keyPart, valuePart) = Self.store(key: key, value: value)
+    }
+
+    /// A fetched record: its key and value stay in `payload`, the batch's records' bytes.
+    init(topic: String, partition: Int32, view: RecordView, payload: ByteBuffer) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = view.offset
+        self.timestamp = view.timestamp
+        self.headers = view.headerCount == 0 ? [] : view.recordHeaders(in: payload)
+        self.bytes = payload
+        self.keyPart = Part(view.keyRange)
+        self.valuePart = Part(view.valueRange)
+    }
+
+    private static func store(key: ByteBuffer?, value: ByteBuffer?) -> (ByteBuffer, Part, Part) {
+        var bytes = ByteBuffer()
+        bytes.reserveCapacity((key?.readableBytes ?? 0) + (value?.readableBytes ?? 0))
+        let keyPart = key.map { Part(start: 0, length: Int32(bytes.writeImmutableBuffer($0))) } ?? .null
+        let valueStart = UInt32(bytes.readableBytes)
+        let valuePart = value.map { Part(start: valueStart, length: Int32(bytes.writeImmutableBuffer($0))) } ?? .null
+        return (bytes, keyPart, valuePart)
+    }
+
+    public static func == (lhs: ConsumerRecord, rhs: ConsumerRecord) -> Bool {
+        lhs.topic == rhs.topic && lhs.partition == rhs.partition && lhs.offset == rhs.offset && lhs.timestamp == rhs.timestamp
+            && lhs.key == rhs.key && lhs.value == rhs.value && lhs.headers == rhs.headers
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topic)
+        hasher.combine(partition)
+        hasher.combine(offset)
+        hasher.combine(timestamp)
+        hasher.combine(key)
+        hasher.combine(value)
+        hasher.combine(headers)
     }
 }
 

@@ -40,7 +40,12 @@ public enum Murmur2 {
     /// The partition Kafka's default partitioner picks for a keyed record: the hash masked to
     /// a positive number (`& 0x7FFFFFFF`, not `abs`), modulo the count of all partitions.
     public static func partition(forKey key: some Collection<UInt8>, partitionCount: Int) -> Int {
+        partition(forHash: hash(key), partitionCount: partitionCount)
+    }
+
+    /// The partition for a key whose ``hash(_:)`` is already known.
+    public static func partition(forHash hash: Int32, partitionCount: Int) -> Int {
         precondition(partitionCount > 0, "a topic has at least one partition")
-        return Int(UInt32(bitPattern: hash(key)) & 0x7FFF_FFFF) % partitionCount
+        return Int(UInt32(bitPattern: hash) & 0x7FFF_FFFF) % partitionCount
     }
 }

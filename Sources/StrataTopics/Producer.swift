@@ -2,6 +2,7 @@ import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
+import Atomics
 import NIOConcurrencyHelpers
 import NIOCore
 import Strata
@@ -36,37 +37,8 @@ public final class Producer: Sendable {
 
     typealias Completion = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
-    private struct Pending {
-        var record: ProducerRecord
-        var timestamp: Int64
-        var size: Int
-        var completion: Completion?
-    }
-
-    private struct PartitionBuffer {
-        var records: [Pending] = []
-        var bytes = 0
-        var drainScheduled = false
-        var urgentDrainScheduled = false
-
-        /// Adds a record; sets `schedule` to the delay of a drain to schedule, if one is needed
-        /// (at once when the batch is full, after `linger.ms` for the first record).
-        mutating func append(_ pending: Pending, batchSize: Int, lingerMs: Int, schedule: inout Int?) {
-            records.append(pending)
-            bytes += pending.size
-            if bytes >= batchSize && !urgentDrainScheduled {
-                urgentDrainScheduled = true
-                schedule = 0
-            } else if !drainScheduled {
-                drainScheduled = true
-                schedule = lingerMs
-            }
-        }
-    }
-
     private struct State {
-        var buffers: [TopicPartition: PartitionBuffer] = [:]
-        var sticky: [String: Int32] = [:]
+        var accumulator = RecordAccumulator()
         var sequences: [TopicPartition: Int32] = [:]
         var epoch: Int16 = 0
         var closed = false
@@ -146,111 +118,111 @@ public final class Producer: Sendable {
 
     // MARK: - Partitioning and buffering
 
-    /// The partition a record goes to.
-    func choosePartition(_ record: ProducerRecord, count: Int) -> Int32 {
-        if let partition = record.partition { return partition }
-        if let key = record.key {
-            return Int32(key.withUnsafeReadableBytes { Murmur2.partition(forKey: $0, partitionCount: count) })
-        }
-        return state.withLockedValue { state in
-            if let sticky = state.sticky[record.topic], Int(sticky) < count { return sticky }
-            let previous = state.sticky[record.topic]
-            var next = Int32.random(in: 0..<Int32(count))
-            if count > 1, next == previous { next = (next + 1) % Int32(count) }
-            state.sticky[record.topic] = next
-            return next
-        }
-    }
-
+    /// Chooses the partition and encodes the record into its batch, under one lock; the
+    /// topic's logs come from a cache that is refreshed when the topics change.
     private func enqueue(_ record: ProducerRecord, completion: @escaping Completion) throws {
-        if state.withLockedValue({ $0.closed }) { throw TopicsError(.closed, "the producer is closed") }
-        let logs = try topics.logs(ofTopic: record.topic)
-        let topicPartition = TopicPartition(topic: record.topic, partition: choosePartition(record, count: logs.count))
-        guard topicPartition.partition >= 0, Int(topicPartition.partition) < logs.count else {
-            throw Topics.outOfRange(topicPartition, count: logs.count)
-        }
-        let log = logs[Int(topicPartition.partition)]
-        let size = RecordBatchBuilder.maxRecordSize(keySize: record.key?.readableBytes ?? 0, valueSize: record.value?.readableBytes ?? 0, headers: record.headers)
-        let batchSize = RecordBatchHeader.size + size
-        guard batchSize <= config.maxRequestSize else {
-            throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(topicPartition) exceeds max.request.size \(config.maxRequestSize)")
-        }
-        guard batchSize <= log.config.maxMessageBytes else {
-            throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(topicPartition) exceeds the topic's max.message.bytes \(log.config.maxMessageBytes)")
-        }
+        let version = topics.topologyVersion.load(ordering: .acquiring)
+        let maxSize = RecordBatchBuilder.maxRecordSize(keySize: record.key?.readableBytes ?? 0, valueSize: record.value?.readableBytes ?? 0, headers: record.headers)
+        let keyHash = record.partition == nil ? record.key.map { key in key.withUnsafeReadableBytes { Murmur2.hash($0) } } : nil
         let timestamp = record.timestamp ?? topics.clock()
         let acksNone = config.acks == .none
-        var delay: Int? = nil
-        try state.withLockedValue { state in
+        let (partition, slot, appended) = try state.withLockedValue { state throws -> (Int32, Int, RecordAccumulator.Appended) in
             if state.closed { throw TopicsError(.closed, "the producer is closed") }
-            // Mutated in place: a copy out of the dictionary would copy the pending records.
-            state.buffers[topicPartition, default: PartitionBuffer()].append(
-                Pending(record: record, timestamp: timestamp, size: size, completion: acksNone ? nil : completion),
-                batchSize: config.batchSize, lingerMs: config.lingerMs, schedule: &delay)
+            let slot = try state.accumulator.slot(for: record.topic, version: version) { name throws(TopicsError) in try topics.logs(ofTopic: name) }
+            let logs = state.accumulator.topics[slot].logs
+            let partition: Int32
+            if let explicit = record.partition {
+                partition = explicit
+            } else if let keyHash {
+                partition = Int32(Murmur2.partition(forHash: keyHash, partitionCount: logs.count))
+            } else {
+                partition = state.accumulator.stickyPartition(slot: slot, count: logs.count)
+            }
+            let topicPartition = TopicPartition(topic: record.topic, partition: partition)
+            guard partition >= 0, Int(partition) < logs.count else { throw Topics.outOfRange(topicPartition, count: logs.count) }
+            let maxMessageBytes = logs[Int(partition)].config.maxMessageBytes
+            let batchSize = RecordBatchHeader.size + maxSize
+            guard batchSize <= config.maxRequestSize else {
+                throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(topicPartition) exceeds max.request.size \(config.maxRequestSize)")
+            }
+            guard batchSize <= maxMessageBytes else {
+                throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(topicPartition) exceeds the topic's max.message.bytes \(maxMessageBytes)")
+            }
+            let limit = min(max(config.batchSize, RecordBatchHeader.size), maxMessageBytes)
+            let appended = state.accumulator.append(
+                slot: slot, partition: Int(partition), timestamp: timestamp, record: record, maxSize: maxSize, limit: limit,
+                waiting: acksNone ? nil : WaitingSend(completion: completion, timestamp: timestamp),
+                makeBuilder: { makeBuilder(expectedBytes: limit) })
+            return (partition, slot, appended)
         }
-        if let delay { scheduleDrain(topicPartition, afterMilliseconds: delay) }
+        switch appended.drain {
+        case .now?: queue.async { self.drain(slot: slot, partition: Int(partition)) }
+        case .afterLinger?: scheduleDrain(slot: slot, partition: Int(partition), afterMilliseconds: config.lingerMs)
+        case nil: break
+        }
+        if let error = appended.error {
+            throw TopicsError(.appendRefused, "\(record.topic)-\(partition) cannot take the record: \(error.message)")
+        }
         if acksNone {
-            completion(.success(RecordMetadata(topic: record.topic, partition: topicPartition.partition, offset: -1, timestamp: timestamp)))
+            completion(.success(RecordMetadata(topic: record.topic, partition: partition, offset: -1, timestamp: timestamp)))
         }
     }
 
-    private func scheduleDrain(_ topicPartition: TopicPartition, afterMilliseconds delay: Int) {
+    /// An empty batch for this producer's records (numbered when it is written).
+    private func makeBuilder(expectedBytes: Int) -> RecordBatchBuilder {
+        var configuration = RecordBatchBuilder.Configuration(compression: config.compression)
+        configuration.maxBatchBytes = .max
+        return RecordBatchBuilder(configuration, expectedRecordBytes: expectedBytes)
+    }
+
+    private func scheduleDrain(slot: Int, partition: Int, afterMilliseconds delay: Int) {
         if delay <= 0 {
-            queue.async { self.drain(topicPartition) }
+            queue.async { self.drain(slot: slot, partition: partition) }
         } else {
-            queue.asyncAfter(deadline: .now() + .milliseconds(delay)) { self.drain(topicPartition) }
+            queue.asyncAfter(deadline: .now() + .milliseconds(delay)) { self.drain(slot: slot, partition: partition) }
         }
     }
 
     private func scheduleAllDrains() {
-        let pending = state.withLockedValue { state in state.buffers.filter { !$0.value.records.isEmpty }.map(\.key) }
-        for topicPartition in pending { queue.async { self.drain(topicPartition) } }
+        let pending = state.withLockedValue { $0.accumulator.partitionsWithRecords }
+        for (slot, partition) in pending { queue.async { self.drain(slot: slot, partition: partition) } }
     }
 
     // MARK: - Writing (on `queue`)
 
-    private func drain(_ topicPartition: TopicPartition) {
-        let records = state.withLockedValue { state -> [Pending] in
-            guard let buffer = state.buffers.removeValue(forKey: topicPartition) else { return [] }
-            if state.sticky[topicPartition.topic] == topicPartition.partition { state.sticky[topicPartition.topic] = nil }
-            return buffer.records
+    private func drain(slot: Int, partition: Int) {
+        let (batches, topic) = state.withLockedValue { state in
+            (state.accumulator.takeBatches(slot: slot, partition: partition), state.accumulator.topics[slot].name)
         }
-        guard !records.isEmpty else { return }
-        let log: PartitionLog
+        guard !batches.isEmpty else { return }
+        let topicPartition = TopicPartition(topic: topic, partition: Int32(partition))
+        var log: PartitionLog
         do {
             log = try topics.partitionLog(topicPartition)
         } catch {
-            fail(records[...], error)
+            for batch in batches { fail(batch, error) }
             return
         }
-        // Batches of at most batch.size (a larger record alone), as slices: no record is copied.
-        let limit = min(max(config.batchSize, RecordBatchHeader.size), log.config.maxMessageBytes)
-        var start = records.startIndex
-        var chunkBytes = RecordBatchHeader.size
-        for index in records.indices {
-            if index > start && chunkBytes + records[index].size > limit {
-                append(records[start..<index], bytes: chunkBytes, to: log)
-                start = index
-                chunkBytes = RecordBatchHeader.size
-            }
-            chunkBytes += records[index].size
-        }
-        append(records[start...], bytes: chunkBytes, to: log)
+        for batch in batches { write(batch, to: &log) }
     }
 
-    private func append(_ chunk: ArraySlice<Pending>, bytes expected: Int, to partitionLog: PartitionLog) {
-        var log = partitionLog
+    /// Numbers the batch (producer id, epoch, sequence), encodes it and appends it, retrying
+    /// the same bytes after an I/O error; then completes its sends in order.
+    private func write(_ pending: PendingBatch, to log: inout PartitionLog) {
         let topicPartition = log.topicPartition
+        let count = Int(pending.builder.recordCount)
+        let (epoch, sequence) = state.withLockedValue { ($0.epoch, $0.sequences[topicPartition] ?? 0) }
+        var builder = pending.builder
+        if producerId >= 0 { builder.setProducer(id: producerId, epoch: epoch, baseSequence: sequence) }
+        let batch: ProducedBatch
+        do {
+            batch = try builder.buildProduced(context: context)
+        } catch {
+            fail(pending, error)
+            return
+        }
         var attempt = 0
         while true {
-            let (epoch, sequence) = state.withLockedValue { ($0.epoch, $0.sequences[topicPartition] ?? 0) }
-            let batch: ProducedBatch
-            do {
-                batch = try encode(chunk, epoch: epoch, sequence: sequence, expectedBytes: expected)
-            } catch {
-                fail(chunk, error)
-                return
-            }
             let started = monotonicNanoseconds()
             do {
                 // Built here, so the log checks the builder's facts instead of decompressing it.
@@ -259,17 +231,17 @@ public final class Producer: Sendable {
                 if config.acks == .all && log.recoveryPoint <= result.lastOffset { try log.flush(upTo: result.lastOffset + 1) }
                 if producerId >= 0 {
                     state.withLockedValue { state in
-                        let next = (Int64(sequence) + Int64(chunk.count)) % (Int64(Int32.max) + 1)
+                        let next = (Int64(sequence) + Int64(count)) % (Int64(Int32.max) + 1)
                         state.sequences[topicPartition] = Int32(next)
                     }
                 }
-                topics.metrics.produced(topic: topicPartition.topic, records: chunk.count, bytes: batch.bytes.readableBytes, nanoseconds: monotonicNanoseconds() - started)
+                topics.metrics.produced(topic: topicPartition.topic, records: count, bytes: batch.bytes.readableBytes, nanoseconds: monotonicNanoseconds() - started)
                 topics.notifier.signal(topic: topicPartition.topic)
                 var offset = result.firstOffset
-                for index in chunk.indices {
-                    chunk[index].completion?(.success(RecordMetadata(
+                for waiting in pending.waiting {
+                    waiting.completion(.success(RecordMetadata(
                         topic: topicPartition.topic, partition: topicPartition.partition, offset: offset,
-                        timestamp: result.logAppendTime ?? chunk[index].timestamp)))
+                        timestamp: result.logAppendTime ?? waiting.timestamp)))
                     offset += 1
                 }
                 return
@@ -282,14 +254,14 @@ public final class Producer: Sendable {
                     do {
                         log = try topics.reopenPartition(log)
                     } catch {
-                        fail(chunk, error)
+                        fail(pending, error)
                         return
                     }
                     continue
                 }
                 if let refused = error as? AppendError {
                     let code: TopicsError.Code = refused.code == .recordTooLarge || refused.code == .batchTooLarge ? .recordTooLarge : .appendRefused
-                    fail(chunk, TopicsError(code, "\(topicPartition) refused a batch of \(chunk.count) records: \(refused.message)"))
+                    fail(pending, TopicsError(code, "\(topicPartition) refused a batch of \(count) records: \(refused.message)"))
                     if refused.code == .producerState { startNewEpoch() }
                     return
                 }
@@ -297,28 +269,13 @@ public final class Producer: Sendable {
                 guard attempt <= config.retries else {
                     topics.logger.error("append failed after retries", metadata: ["partition": "\(topicPartition)", "error": "\(error)"])
                     startNewEpoch()
-                    fail(chunk, error)
+                    fail(pending, error)
                     return
                 }
                 topics.logger.warning("append failed; retrying", metadata: ["partition": "\(topicPartition)", "attempt": "\(attempt)", "error": "\(error)"])
                 usleep(useconds_t(max(0, config.retryBackoffMs) * 1000))
             }
         }
-    }
-
-    private func encode(_ chunk: ArraySlice<Pending>, epoch: Int16, sequence: Int32, expectedBytes: Int) throws -> ProducedBatch {
-        var configuration = RecordBatchBuilder.Configuration(compression: config.compression)
-        configuration.maxBatchBytes = .max
-        if producerId >= 0 {
-            configuration.producerId = producerId
-            configuration.producerEpoch = epoch
-            configuration.baseSequence = sequence
-        }
-        var builder = RecordBatchBuilder(configuration, expectedRecordBytes: expectedBytes)
-        for index in chunk.indices {
-            try builder.append(timestamp: chunk[index].timestamp, key: chunk[index].record.key, value: chunk[index].record.value, headers: chunk[index].record.headers)
-        }
-        return try builder.buildProduced(context: context)
     }
 
     /// After an unknown outcome: a new epoch restarts every partition's sequence at 0, which
@@ -330,10 +287,10 @@ public final class Producer: Sendable {
         }
     }
 
-    private func fail(_ records: ArraySlice<Pending>, _ error: any Error) {
+    private func fail(_ batch: PendingBatch, _ error: any Error) {
         if config.acks == .none {
-            topics.logger.error("a record sent with acks=0 was lost", metadata: ["error": "\(error)"])
+            topics.logger.error("records sent with acks=0 were lost", metadata: ["records": "\(batch.builder.recordCount)", "error": "\(error)"])
         }
-        for pending in records { pending.completion?(.failure(error)) }
+        for waiting in batch.waiting { waiting.completion(.failure(error)) }
     }
 }

@@ -1,3 +1,4 @@
+import Atomics
 import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
@@ -50,8 +51,12 @@ public final class Topics: Sendable {
     let groups: GroupCoordinator
     let clock: @Sendable () -> Int64
     private let adminLock = NIOLock()
-    /// Each topic's partition logs, by partition number.
+    /// Each topic's partition logs, by partition number. Changed only through
+    /// ``changeTopicLogs(_:)``, which moves ``topologyVersion`` on.
     private let topicLogs: NIOLockedValueBox<[String: [PartitionLog]]>
+    /// Grows whenever a topic's logs change (created, grown, deleted, a log reopened) and on
+    /// close: a producer caches each topic's logs and reads this, lock-free, on every send.
+    let topologyVersion = ManagedAtomic<Int>(0)
     private let lastProducerId: NIOLockedValueBox<Int64>
     private let isClosed = NIOLockedValueBox(false)
 
@@ -158,7 +163,7 @@ public final class Topics: Sendable {
                 try? manager.removeConfigOverrides(forTopic: name)
                 throw error
             }
-            topicLogs.withLockedValue { $0[name] = logs }
+            changeTopicLogs { $0[name] = logs }
         }
         logger.debug("created topic", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
         return try describe(name)
@@ -204,7 +209,7 @@ public final class Topics: Sendable {
             }
             var added: [PartitionLog] = []
             for partition in current..<count { added.append(try manager.createPartition(TopicPartition(topic: name, partition: Int32(partition)))) }
-            topicLogs.withLockedValue { $0[name, default: []] += added }
+            changeTopicLogs { $0[name, default: []] += added }
         }
         groups.topicsChanged(partitionCounts: partitionCounts)
     }
@@ -218,7 +223,7 @@ public final class Topics: Sendable {
         guard !TopicName.isInternal(name) else { throw TopicsError(.internalTopic, "the internal topic \"\(name)\" cannot be deleted") }
         try adminLock.withLock {
             let count = try partitionCount(name)
-            topicLogs.withLockedValue { $0[name] = nil }
+            changeTopicLogs { $0[name] = nil }
             for partition in 0..<count { try manager.deletePartition(TopicPartition(topic: name, partition: Int32(partition))) }
             try manager.removeConfigOverrides(forTopic: name)
             try offsets.forget(topic: name)
@@ -275,6 +280,7 @@ public final class Topics: Sendable {
             return closed
         }
         guard !wasClosed else { return }
+        topologyVersion.wrappingIncrement(ordering: .releasing)
         notifier.signal(topic: nil)
         try adminLock.withLock { try manager.close() }
     }
@@ -313,10 +319,17 @@ public final class Topics: Sendable {
         let topicPartition = failed.topicPartition
         let log = try manager.reopenPartition(topicPartition, replacing: failed)
         let index = Int(topicPartition.partition)
-        topicLogs.withLockedValue { logs in
+        changeTopicLogs { logs in
             if logs[topicPartition.topic]?.indices.contains(index) == true { logs[topicPartition.topic]![index] = log }
         }
         return log
+    }
+
+    /// Changes the topics' logs and moves ``topologyVersion`` on, so producers drop what they
+    /// cached.
+    private func changeTopicLogs(_ change: (inout [String: [PartitionLog]]) -> Void) {
+        topicLogs.withLockedValue { change(&$0) }
+        topologyVersion.wrappingIncrement(ordering: .releasing)
     }
 
     /// A producer id never used in this directory's logs.

@@ -117,10 +117,7 @@ public struct RecordBatch: Sendable {
             record.attributes = view.attributes
             record.key = view.keyRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! }
             record.value = view.valueRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! }
-            record.headers = view.headerCount == 0 ? [] : view.headers.map { header in
-                RecordHeader(key: String(decoding: header.key, as: UTF8.self),
-                             value: header.valueRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! })
-            }
+            record.headers = view.headerCount == 0 ? [] : view.recordHeaders(in: payload)
             body(record)
         }
     }
@@ -132,6 +129,16 @@ public struct RecordBatch: Sendable {
     /// - Throws: as ``records(limits:context:)``.
     public func forEachRecordView(limits: DecodingLimits = .default, context: CodecContext = CodecContext(), _ body: (RecordView) -> Void) throws(StrataFormatError) {
         try withPayload(limits: limits, context: context) { view, _ in body(view) }
+    }
+
+    /// Calls `body` with a borrowed view of every record and the buffer of the records' bytes
+    /// (decompressed for a compressed batch) that the view's ranges index: a caller keeps a
+    /// record by keeping that buffer (shared, not copied) and the ranges, with one reference
+    /// per record instead of a slice per key and value.
+    ///
+    /// - Throws: as ``records(limits:context:)``.
+    public func forEachRecordInPayload(limits: DecodingLimits = .default, context: CodecContext = CodecContext(), _ body: (RecordView, ByteBuffer) -> Void) throws(StrataFormatError) {
+        try withPayload(limits: limits, context: context, body)
     }
 
     /// Decompresses the payload and parses every record into a view, checking what Kafka's

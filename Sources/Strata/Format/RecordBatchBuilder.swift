@@ -5,7 +5,7 @@ import NIOCore
 /// The header is written first with zero length and CRC, the records after it (compressed as a whole
 /// when a codec is chosen), then the length and CRC-32C are patched in. The estimate
 /// ``estimatedSizeInBytes`` lets a producer respect a maximum batch size before encoding.
-public struct RecordBatchBuilder {
+public struct RecordBatchBuilder: Sendable {
     /// What the batch header says, apart from what the records determine.
     public struct Configuration: Sendable {
         /// Offset of the first record.
@@ -64,7 +64,7 @@ public struct RecordBatchBuilder {
     }
 
     /// The configuration the batch is built with.
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     private var records: ByteBuffer
     private var firstTimestamp: Int64?
     private var maxRecordTimestamp: Int64 = -1
@@ -81,6 +81,14 @@ public struct RecordBatchBuilder {
     public init(_ configuration: Configuration, expectedRecordBytes: Int = 0) {
         self.configuration = configuration
         self.records = ByteBufferAllocator().buffer(capacity: max(0, min(expectedRecordBytes, configuration.maxBatchBytes)))
+    }
+
+    /// Sets the idempotent producer's header fields, which no record's encoding depends on: a
+    /// producer fills a batch as records are sent and numbers it when it is written.
+    public mutating func setProducer(id: Int64, epoch: Int16, baseSequence: Int32) {
+        configuration.producerId = id
+        configuration.producerEpoch = epoch
+        configuration.baseSequence = baseSequence
     }
 
     /// The batch's size so far, exact when uncompressed and an upper estimate otherwise

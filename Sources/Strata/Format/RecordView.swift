@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A record of a v2 batch seen in place: its fields, and its key, value and headers as ranges
 /// of the batch's (decompressed) bytes. Valid only inside the
 /// ``RecordBatch/forEachRecordView(limits:context:_:)`` callback that hands it out.
@@ -11,8 +13,12 @@ public struct RecordView {
     /// The attributes byte.
     public let attributes: Int8
     let payload: UnsafeRawBufferPointer
-    let keyRange: Range<Int>?
-    let valueRange: Range<Int>?
+    /// Where the key lies in the records' bytes (the payload
+    /// ``RecordBatch/forEachRecordInPayload(limits:context:_:)`` hands out, from its reader
+    /// index); nil for a null key.
+    public let keyRange: Range<Int>?
+    /// Where the value lies in the records' bytes, as ``keyRange``; nil for a null value.
+    public let valueRange: Range<Int>?
     /// Number of headers.
     public let headerCount: Int
     let headersRange: Range<Int>
@@ -30,7 +36,8 @@ public struct RecordView {
     public struct Header {
         /// The key's UTF-8 bytes.
         public let key: UnsafeRawBufferPointer
-        let valueRange: Range<Int>?
+        /// Where the value lies in the records' bytes, as ``RecordView/keyRange``.
+        public let valueRange: Range<Int>?
         let payload: UnsafeRawBufferPointer
         /// The value's bytes, nil for a null value.
         public var value: UnsafeRawBufferPointer? { valueRange.map { UnsafeRawBufferPointer(rebasing: payload[$0]) } }
@@ -48,5 +55,14 @@ public struct RecordView {
             result.append(Header(key: UnsafeRawBufferPointer(rebasing: payload[keyRange]), valueRange: valueRange, payload: payload))
         }
         return result
+    }
+
+    /// The headers as values, their values sliced from `payload` (the buffer handed out with
+    /// this view by ``RecordBatch/forEachRecordInPayload(limits:context:_:)``).
+    public func recordHeaders(in payload: ByteBuffer) -> [RecordHeader] {
+        headers.map { header in
+            RecordHeader(key: String(decoding: header.key, as: UTF8.self),
+                         value: header.valueRange.map { payload.getSlice(at: payload.readerIndex + $0.lowerBound, length: $0.count)! })
+        }
     }
 }

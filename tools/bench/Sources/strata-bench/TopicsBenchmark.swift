@@ -92,11 +92,16 @@ enum TopicsBenchmark {
         started = Timing.now()
         var offset: Int64 = 0
         var read = 0
+        // Both sides look at every record's value, as an application would.
+        var valueBytes = 0
         while offset < log.logEndOffset {
             let fetch = try log.read(from: offset, maxBytes: 1 << 20)
             for entry in fetch.entries {
                 guard case .batch(let batch) = entry else { continue }
-                try batch.forEachRecord { _ in read += 1 }
+                try batch.forEachRecord { record in
+                    read += 1
+                    valueBytes &+= record.value?.readableBytes ?? 0
+                }
                 offset = entry.lastOffset + 1
             }
         }
@@ -126,8 +131,10 @@ enum TopicsBenchmark {
             let records = try consumer.poll()
             if records.isEmpty { break }
             consumed += records.count
+            for record in records { valueBytes &-= record.value?.readableBytes ?? 0 }
         }
         let apiConsume = Double(consumed) / (Timing.now() - started)
+        guard valueBytes == 0 else { throw StorageBenchError("the consumer returned other values than the log holds") }
         return Throughput(rawAppend: rawAppend, rawRead: rawRead, apiProduce: apiProduce, apiConsume: apiConsume)
     }
 
