@@ -31,27 +31,39 @@ public final class Producer: Sendable {
     public let producerId: Int64
     let topics: Topics
     private let queue = DispatchQueue(label: "strata.producer")
-    private let state = NIOLockedValueBox(State())
+    private let state: LockedState<State>
+    /// The epoch and each partition's next sequence: used by the writes (on `queue`) and
+    /// ``epoch``, apart from the sends' lock.
+    private let numbering = NIOLockedValueBox(Numbering())
+
+    private struct Numbering {
+        var sequences: [TopicPartition: Int32] = [:]
+        var epoch: Int16 = 0
+    }
     /// Used only on `queue`.
     nonisolated(unsafe) private let context = CodecContext()
 
     typealias Completion = @Sendable (Result<RecordMetadata, any Error>) -> Void
 
     private struct State {
-        var accumulator = RecordAccumulator()
-        var sequences: [TopicPartition: Int32] = [:]
-        var epoch: Int16 = 0
+        var accumulator: RecordAccumulator
         var closed = false
+        /// The drain loop is queued or running: it takes ready batches until there are none,
+        /// so sends need not wake it again.
+        var drainLoopActive = false
     }
 
     init(topics: Topics, config: ProducerConfig) {
         self.topics = topics
         self.config = config
         self.producerId = config.idempotent ? topics.allocateProducerId() : -1
+        var batches = RecordBatchBuilder.Configuration(compression: config.compression)
+        batches.maxBatchBytes = .max
+        self.state = LockedState(State(accumulator: RecordAccumulator(configuration: batches, batchSize: config.batchSize)))
     }
 
     /// The producer epoch of the next batch (it grows when retries run out).
-    public var epoch: Int16 { state.withLockedValue { $0.epoch } }
+    public var epoch: Int16 { numbering.withLockedValue { $0.epoch } }
 
     // MARK: - Sending
 
@@ -98,22 +110,23 @@ public final class Producer: Sendable {
 
     /// Writes every buffered record now and waits until all are acknowledged.
     public func flush() {
-        scheduleAllDrains()
-        queue.sync {}
+        queue.sync { drainAll() }
     }
 
     /// Writes every buffered record now and waits until all are acknowledged.
     public func flush() async {
-        scheduleAllDrains()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { continuation.resume() }
+            queue.async {
+                self.drainAll()
+                continuation.resume()
+            }
         }
     }
 
     /// Flushes, then refuses further sends (`closed`).
     public func close() {
         flush()
-        state.withLockedValue { $0.closed = true }
+        state.withLock { $0.closed = true }
     }
 
     // MARK: - Partitioning and buffering
@@ -126,76 +139,101 @@ public final class Producer: Sendable {
         let keyHash = record.partition == nil ? record.key.map { key in key.withUnsafeReadableBytes { Murmur2.hash($0) } } : nil
         let timestamp = record.timestamp ?? topics.clock()
         let acksNone = config.acks == .none
-        let (partition, slot, appended) = try state.withLockedValue { state throws -> (Int32, Int, RecordAccumulator.Appended) in
+        let lingers = config.lingerMs > 0
+        let waiting = acksNone ? nil : WaitingSend(completion: completion, timestamp: timestamp)
+        var refusal: StrataFormatError? = nil
+        let queued = try state.withLock { state throws -> Queued in
             if state.closed { throw TopicsError(.closed, "the producer is closed") }
             let slot = try state.accumulator.slot(for: record.topic, version: version) { name throws(TopicsError) in try topics.logs(ofTopic: name) }
-            let logs = state.accumulator.topics[slot].logs
+            let count = state.accumulator.partitionCount(slot: slot)
             let partition: Int32
             if let explicit = record.partition {
                 partition = explicit
             } else if let keyHash {
-                partition = Int32(Murmur2.partition(forHash: keyHash, partitionCount: logs.count))
+                partition = Int32(Murmur2.partition(forHash: keyHash, partitionCount: count))
             } else {
-                partition = state.accumulator.stickyPartition(slot: slot, count: logs.count)
+                partition = state.accumulator.stickyPartition(slot: slot, count: count)
             }
-            let topicPartition = TopicPartition(topic: record.topic, partition: partition)
-            guard partition >= 0, Int(partition) < logs.count else { throw Topics.outOfRange(topicPartition, count: logs.count) }
-            let maxMessageBytes = logs[Int(partition)].config.maxMessageBytes
-            let batchSize = RecordBatchHeader.size + maxSize
-            guard batchSize <= config.maxRequestSize else {
-                throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(topicPartition) exceeds max.request.size \(config.maxRequestSize)")
+            guard partition >= 0, Int(partition) < count else {
+                throw Topics.outOfRange(TopicPartition(topic: record.topic, partition: partition), count: count)
             }
-            guard batchSize <= maxMessageBytes else {
-                throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(topicPartition) exceeds the topic's max.message.bytes \(maxMessageBytes)")
-            }
-            let limit = min(max(config.batchSize, RecordBatchHeader.size), maxMessageBytes)
+            let place = RecordAccumulator.PartitionSlot(slot: slot, partition: Int(partition))
+            try checkSize(maxSize, of: record, partition: partition, limit: state.accumulator.limit(place))
             let appended = state.accumulator.append(
-                slot: slot, partition: Int(partition), timestamp: timestamp, record: record, maxSize: maxSize, limit: limit,
-                waiting: acksNone ? nil : WaitingSend(completion: completion, timestamp: timestamp),
-                makeBuilder: { makeBuilder(expectedBytes: limit) })
-            return (partition, slot, appended)
+                place, timestamp: timestamp, key: record.key, value: record.value, headers: record.headers, maxSize: maxSize,
+                lingers: lingers, waiting: waiting)
+            if appended.refused { refusal = state.accumulator.lastRefusal }
+            let startsDrainLoop = appended.wakesDrainLoop && !state.drainLoopActive
+            if startsDrainLoop { state.drainLoopActive = true }
+            return Queued(place: place, startsDrainLoop: startsDrainLoop, setsLingerTimer: appended.setsLingerTimer)
         }
-        switch appended.drain {
-        case .now?: queue.async { self.drain(slot: slot, partition: Int(partition)) }
-        case .afterLinger?: scheduleDrain(slot: slot, partition: Int(partition), afterMilliseconds: config.lingerMs)
-        case nil: break
+        if queued.startsDrainLoop { queue.async { self.drainLoop() } }
+        if queued.setsLingerTimer {
+            queue.asyncAfter(deadline: .now() + .milliseconds(config.lingerMs)) { self.drainLingered(queued.place) }
         }
-        if let error = appended.error {
-            throw TopicsError(.appendRefused, "\(record.topic)-\(partition) cannot take the record: \(error.message)")
+        let partition = Int32(queued.place.partition)
+        if let refusal {
+            throw TopicsError(.appendRefused, "\(record.topic)-\(partition) cannot take the record: \(refusal.message)")
         }
         if acksNone {
             completion(.success(RecordMetadata(topic: record.topic, partition: partition, offset: -1, timestamp: timestamp)))
         }
     }
 
-    /// An empty batch for this producer's records (numbered when it is written).
-    private func makeBuilder(expectedBytes: Int) -> RecordBatchBuilder {
-        var configuration = RecordBatchBuilder.Configuration(compression: config.compression)
-        configuration.maxBatchBytes = .max
-        return RecordBatchBuilder(configuration, expectedRecordBytes: expectedBytes)
+    /// Where a send's record went and what to start for it.
+    private struct Queued {
+        var place: RecordAccumulator.PartitionSlot
+        var startsDrainLoop: Bool
+        var setsLingerTimer: Bool
     }
 
-    private func scheduleDrain(slot: Int, partition: Int, afterMilliseconds delay: Int) {
-        if delay <= 0 {
-            queue.async { self.drain(slot: slot, partition: partition) }
-        } else {
-            queue.asyncAfter(deadline: .now() + .milliseconds(delay)) { self.drain(slot: slot, partition: partition) }
+    /// Refuses a record larger (as a batch of its own) than max.request.size or the topic's
+    /// max.message.bytes (which the partition's batch `limit` never exceeds).
+    private func checkSize(_ maxSize: Int, of record: ProducerRecord, partition: Int32, limit: Int) throws(TopicsError) {
+        let batchSize = RecordBatchHeader.size + maxSize
+        if batchSize > config.maxRequestSize {
+            throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(record.topic)-\(partition) exceeds max.request.size \(config.maxRequestSize)")
         }
-    }
-
-    private func scheduleAllDrains() {
-        let pending = state.withLockedValue { $0.accumulator.partitionsWithRecords }
-        for (slot, partition) in pending { queue.async { self.drain(slot: slot, partition: partition) } }
+        guard batchSize > limit else { return }
+        let maxMessageBytes = try topics.partitionLog(TopicPartition(topic: record.topic, partition: partition)).config.maxMessageBytes
+        if batchSize > maxMessageBytes {
+            throw TopicsError(.recordTooLarge, "record of up to \(batchSize) bytes (as a batch) for \(record.topic)-\(partition) exceeds the topic's max.message.bytes \(maxMessageBytes)")
+        }
     }
 
     // MARK: - Writing (on `queue`)
 
-    private func drain(slot: Int, partition: Int) {
-        let (batches, topic) = state.withLockedValue { state in
-            (state.accumulator.takeBatches(slot: slot, partition: partition), state.accumulator.topics[slot].name)
+    /// Writes the batches of ready partitions until none is left (the loop that sends wake
+    /// only when it is not running).
+    private func drainLoop() {
+        while true {
+            let work = state.withLock { state in
+                let work = state.accumulator.takeReady(lingers: config.lingerMs > 0)
+                if work.isEmpty { state.drainLoopActive = false }
+                return work
+            }
+            if work.isEmpty { return }
+            for (topicPartition, batches) in work { write(batches, to: topicPartition) }
         }
+    }
+
+    /// A partition's linger time is over: writes everything it holds.
+    private func drainLingered(_ place: RecordAccumulator.PartitionSlot) {
+        let (topicPartition, batches) = state.withLock { state in
+            (state.accumulator.topicPartition(place), state.accumulator.takeBatches(place))
+        }
+        write(batches, to: topicPartition)
+    }
+
+    /// Writes everything every partition holds (for `flush`).
+    private func drainAll() {
+        for (topicPartition, batches) in state.withLock({ $0.accumulator.takeAll() }) {
+            write(batches, to: topicPartition)
+        }
+    }
+
+    private func write(_ batches: [PendingBatch], to topicPartition: TopicPartition) {
         guard !batches.isEmpty else { return }
-        let topicPartition = TopicPartition(topic: topic, partition: Int32(partition))
         var log: PartitionLog
         do {
             log = try topics.partitionLog(topicPartition)
@@ -211,7 +249,7 @@ public final class Producer: Sendable {
     private func write(_ pending: PendingBatch, to log: inout PartitionLog) {
         let topicPartition = log.topicPartition
         let count = Int(pending.builder.recordCount)
-        let (epoch, sequence) = state.withLockedValue { ($0.epoch, $0.sequences[topicPartition] ?? 0) }
+        let (epoch, sequence) = numbering.withLockedValue { ($0.epoch, $0.sequences[topicPartition] ?? 0) }
         var builder = pending.builder
         if producerId >= 0 { builder.setProducer(id: producerId, epoch: epoch, baseSequence: sequence) }
         let batch: ProducedBatch
@@ -230,7 +268,7 @@ public final class Producer: Sendable {
                 // A retry answered as a duplicate returns before any fsync: acks=all still needs one.
                 if config.acks == .all && log.recoveryPoint <= result.lastOffset { try log.flush(upTo: result.lastOffset + 1) }
                 if producerId >= 0 {
-                    state.withLockedValue { state in
+                    numbering.withLockedValue { state in
                         let next = (Int64(sequence) + Int64(count)) % (Int64(Int32.max) + 1)
                         state.sequences[topicPartition] = Int32(next)
                     }
@@ -281,7 +319,7 @@ public final class Producer: Sendable {
     /// After an unknown outcome: a new epoch restarts every partition's sequence at 0, which
     /// the log accepts, and no later batch can be taken for a retry of the lost one.
     private func startNewEpoch() {
-        state.withLockedValue { state in
+        numbering.withLockedValue { state in
             state.epoch = state.epoch == Int16.max ? 0 : state.epoch + 1
             state.sequences = [:]
         }

@@ -7,6 +7,8 @@ struct PendingBatch {
     var builder: RecordBatchBuilder
     /// One per record, in order; empty with acks=0 (those sends completed when buffered).
     var waiting: [WaitingSend] = []
+
+    var recordCount: Int { Int(builder.recordCount) }
 }
 
 /// A send waiting for its batch to be written.
@@ -21,17 +23,23 @@ struct WaitingSend {
 /// batches waiting to be written and the batch being filled. A record is encoded into its
 /// batch when it is sent, so the send copies its bytes once and keeps no reference to them.
 ///
-/// A value type used under the producer's lock; it does no I/O.
+/// A value type used under the producer's lock; it does no I/O. Batches are reached only
+/// through stored, non-optional paths, so the hot path mutates them in place (an optional
+/// batch would be copied, with its buffers retained, on every look).
 struct RecordAccumulator {
     /// One partition's batches.
     struct Partition {
         var full: [PendingBatch] = []
-        var filling: PendingBatch?
-        /// A drain is queued: for the linger time of the first record, or at once for a full batch.
-        var lingerDrainQueued = false
-        var fullDrainQueued = false
+        /// The batch being filled; it has no records (and no room reserved) between batches.
+        var filling: PendingBatch
+        /// The most bytes of a batch: batch.size within the topic's max.message.bytes.
+        var limit: Int
+        /// In ``ready``: the drain loop will take its batches.
+        var isReady = false
+        /// A linger timer is pending for the batch being filled (linger.ms > 0).
+        var lingerTimerSet = false
 
-        var isEmpty: Bool { full.isEmpty && filling == nil }
+        var isEmpty: Bool { full.isEmpty && filling.recordCount == 0 }
     }
 
     /// One topic: its logs as last fetched, and its partitions' batches.
@@ -45,16 +53,43 @@ struct RecordAccumulator {
         var sticky: Int32?
     }
 
-    /// A drain to schedule after an append.
-    enum Drain {
-        case now
-        case afterLinger
+    /// Where a partition is: its topic's slot and its number.
+    struct PartitionSlot: Hashable {
+        var slot: Int
+        var partition: Int
     }
 
+    /// What ``append(_:timestamp:key:value:headers:maxSize:lingers:waiting:)`` did (a few
+    /// flags: this is returned on every send).
+    struct Appended {
+        /// The partition became ready: run the drain loop unless it is running (set even
+        /// when the record itself failed, if a batch was sealed).
+        var wakesDrainLoop = false
+        /// A batch that lingers started: set a timer of linger.ms for the partition.
+        var setsLingerTimer = false
+        /// The builder refused the record (nothing of it was added); why is in
+        /// ``lastRefusal``.
+        var refused = false
+    }
+
+    /// How the producer's batches are built (compression; numbered when written).
+    let configuration: RecordBatchBuilder.Configuration
+    /// batch.size.
+    let batchSize: Int
     /// Topics by slot; a slot is never reused, so a queued drain can name one.
     private(set) var topics: [Topic] = []
     private var slots: [String: Int] = [:]
     private var lastSlot = -1
+    /// Partitions with batches to write now (a full batch, or any record with linger.ms 0),
+    /// in the order they became ready.
+    private var ready: [PartitionSlot] = []
+    /// Why the builder refused the last record it refused.
+    private(set) var lastRefusal: StrataFormatError?
+
+    init(configuration: RecordBatchBuilder.Configuration, batchSize: Int) {
+        self.configuration = configuration
+        self.batchSize = batchSize
+    }
 
     /// The slot of topic `name`, with its logs fetched again by `fetchLogs` when the topics'
     /// `version` moved since they were cached.
@@ -74,12 +109,23 @@ struct RecordAccumulator {
             let logs = try fetchLogs(name)
             topics[slot].logs = logs
             topics[slot].logsVersion = version
-            if topics[slot].partitions.count < logs.count {
-                topics[slot].partitions += Array(repeating: Partition(), count: logs.count - topics[slot].partitions.count)
+            for (index, log) in logs.enumerated() {
+                let limit = min(max(batchSize, RecordBatchHeader.size), log.config.maxMessageBytes)
+                if index < topics[slot].partitions.count {
+                    topics[slot].partitions[index].limit = limit
+                } else {
+                    topics[slot].partitions.append(Partition(filling: emptyBatch(), limit: limit))
+                }
             }
         }
         return slot
     }
+
+    /// The number of partitions a topic had when its logs were last fetched.
+    func partitionCount(slot: Int) -> Int { topics[slot].logs.count }
+
+    /// A partition's largest batch (see ``Partition/limit``).
+    func limit(_ place: PartitionSlot) -> Int { topics[place.slot].partitions[place.partition].limit }
 
     /// The sticky partition of a topic for a record without a key: kept until its batch is
     /// full or written, then another one (never the same twice in a row when there is a choice).
@@ -92,75 +138,99 @@ struct RecordAccumulator {
         return next
     }
 
-    /// What ``append(slot:partition:timestamp:record:maxSize:limit:waiting:makeBuilder:)`` did.
-    struct Appended {
-        /// The drain to schedule, if one is needed (even when the record itself failed).
-        var drain: Drain?
-        /// Why the builder refused the record (nothing of it was added).
-        var error: StrataFormatError?
-    }
-
-    /// Encodes a record into its partition's batch, starting a new batch (by `makeBuilder`)
-    /// when the record would take the current one past `limit` bytes.
+    /// Encodes a record into its partition's batch, sealing the batch first when the record
+    /// (of at most `maxSize` bytes) would take it past the partition's limit. The partition
+    /// becomes ready when a batch is sealed, or at once unless `lingers` (linger.ms > 0).
     mutating func append(
-        slot: Int, partition: Int, timestamp: Int64, record: ProducerRecord, maxSize: Int, limit: Int,
-        waiting: WaitingSend?, makeBuilder: () -> RecordBatchBuilder
+        _ place: PartitionSlot, timestamp: Int64, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], maxSize: Int,
+        lingers: Bool, waiting: WaitingSend?
     ) -> Appended {
-        // In place through the arrays: a copy of a batch would retain its buffers.
+        var refusal: StrataFormatError? = nil
         let (appended, sealed) = Self.append(
-            into: &topics[slot].partitions[partition], timestamp: timestamp, record: record, maxSize: maxSize, limit: limit,
-            waiting: waiting, makeBuilder: makeBuilder)
-        if sealed && topics[slot].sticky == Int32(partition) { topics[slot].sticky = nil }
+            into: &topics[place.slot].partitions[place.partition], timestamp: timestamp, key: key, value: value, headers: headers,
+            maxSize: maxSize, lingers: lingers, waiting: waiting, configuration: configuration, refusal: &refusal)
+        if appended.refused { lastRefusal = refusal }
+        if sealed && topics[place.slot].sticky == Int32(place.partition) { topics[place.slot].sticky = nil }
+        if appended.wakesDrainLoop { ready.append(place) }
         return appended
     }
 
     private static func append(
-        into buffer: inout Partition, timestamp: Int64, record: ProducerRecord, maxSize: Int, limit: Int,
-        waiting: WaitingSend?, makeBuilder: () -> RecordBatchBuilder
+        into buffer: inout Partition, timestamp: Int64, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], maxSize: Int,
+        lingers: Bool, waiting: WaitingSend?, configuration: RecordBatchBuilder.Configuration, refusal: inout StrataFormatError?
     ) -> (Appended, sealed: Bool) {
-        var drain: Drain? = nil
         var sealed = false
-        let wasEmpty = buffer.isEmpty
-        if buffer.filling != nil, buffer.filling!.builder.recordCount > 0, buffer.filling!.builder.estimatedSizeInBytes + maxSize > limit {
-            buffer.full.append(buffer.filling.take()!)
+        if buffer.filling.recordCount > 0 && buffer.filling.builder.estimatedSizeInBytes + maxSize > buffer.limit {
+            buffer.full.append(buffer.filling)
+            buffer.filling = PendingBatch(builder: RecordBatchBuilder(configuration))
             sealed = true
-            if !buffer.fullDrainQueued {
-                buffer.fullDrainQueued = true
-                drain = .now
-            }
         }
-        if buffer.filling == nil { buffer.filling = PendingBatch(builder: makeBuilder()) }
+        if buffer.filling.recordCount == 0 { buffer.filling.builder.reserveCapacity(buffer.limit) }
+        var appended = Appended()
         do {
-            try buffer.filling!.builder.append(timestamp: timestamp, key: record.key, value: record.value, headers: record.headers)
+            try buffer.filling.builder.append(timestamp: timestamp, key: key, value: value, headers: headers)
+            if let waiting { buffer.filling.waiting.append(waiting) }
         } catch {
-            return (Appended(drain: drain, error: error), sealed)
+            appended.refused = true
+            refusal = error
         }
-        if let waiting { buffer.filling!.waiting.append(waiting) }
-        if wasEmpty && !buffer.lingerDrainQueued {
-            buffer.lingerDrainQueued = true
-            drain = drain ?? .afterLinger
+        if (sealed || !lingers) && !buffer.isReady {
+            buffer.isReady = true
+            appended.wakesDrainLoop = true
         }
-        return (Appended(drain: drain), sealed)
+        if lingers && !buffer.lingerTimerSet && !appended.refused {
+            buffer.lingerTimerSet = true
+            appended.setsLingerTimer = true
+        }
+        return (appended, sealed)
     }
 
-    /// Takes every batch of a partition, full ones first, to be written in this order.
-    mutating func takeBatches(slot: Int, partition: Int) -> [PendingBatch] {
+    /// Takes the batches of every ready partition: its full batches, and the one being filled
+    /// too unless `lingers` (linger.ms > 0 leaves it to its timer).
+    mutating func takeReady(lingers: Bool) -> [(TopicPartition, [PendingBatch])] {
+        let taking = ready
+        ready.removeAll(keepingCapacity: true)
+        return taking.map { place in
+            topics[place.slot].partitions[place.partition].isReady = false
+            return (topicPartition(place), takeBatches(place, includingFilling: !lingers))
+        }
+    }
+
+    /// The topic and partition at a place.
+    func topicPartition(_ place: PartitionSlot) -> TopicPartition {
+        TopicPartition(topic: topics[place.slot].name, partition: Int32(place.partition))
+    }
+
+    /// Takes a partition's batches, in the order to write them (full ones first), and the
+    /// one being filled when `includingFilling`.
+    mutating func takeBatches(_ place: PartitionSlot, includingFilling: Bool = true) -> [PendingBatch] {
+        let (slot, partition) = (place.slot, place.partition)
         guard slot < topics.count, partition < topics[slot].partitions.count else { return [] }
-        var taken = topics[slot].partitions[partition].full
-        if let filling = topics[slot].partitions[partition].filling, filling.builder.recordCount > 0 { taken.append(filling) }
-        topics[slot].partitions[partition] = Partition()
-        if topics[slot].sticky == Int32(partition) { topics[slot].sticky = nil }
+        var taken: [PendingBatch] = []
+        swap(&taken, &topics[slot].partitions[partition].full)
+        if includingFilling && topics[slot].partitions[partition].filling.recordCount > 0 {
+            taken.append(topics[slot].partitions[partition].filling)
+            topics[slot].partitions[partition].filling = emptyBatch()
+            topics[slot].partitions[partition].lingerTimerSet = false
+            if topics[slot].sticky == Int32(partition) { topics[slot].sticky = nil }
+        }
         return taken
     }
 
-    /// Every partition holding records, as (slot, partition).
-    var partitionsWithRecords: [(slot: Int, partition: Int)] {
-        var found: [(slot: Int, partition: Int)] = []
+    /// Takes the batches of every partition holding records.
+    mutating func takeAll() -> [(TopicPartition, [PendingBatch])] {
+        var taken: [(TopicPartition, [PendingBatch])] = []
         for slot in topics.indices {
             for partition in topics[slot].partitions.indices where !topics[slot].partitions[partition].isEmpty {
-                found.append((slot, partition))
+                let place = PartitionSlot(slot: slot, partition: partition)
+                taken.append((topicPartition(place), takeBatches(place)))
             }
         }
-        return found
+        return taken
+    }
+
+    /// A batch with no records and no room reserved yet.
+    private func emptyBatch() -> PendingBatch {
+        PendingBatch(builder: RecordBatchBuilder(configuration))
     }
 }

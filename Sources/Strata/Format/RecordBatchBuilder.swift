@@ -83,6 +83,12 @@ public struct RecordBatchBuilder: Sendable {
         self.records = ByteBufferAllocator().buffer(capacity: max(0, min(expectedRecordBytes, configuration.maxBatchBytes)))
     }
 
+    /// Reserves room for `bytes` of records (within `maxBatchBytes`), so appending that much
+    /// reallocates nothing.
+    public mutating func reserveCapacity(_ bytes: Int) {
+        records.reserveCapacity(minimumWritableBytes: max(0, min(bytes, configuration.maxBatchBytes) - records.readableBytes))
+    }
+
     /// Sets the idempotent producer's header fields, which no record's encoding depends on: a
     /// producer fills a batch as records are sent and numbers it when it is written.
     public mutating func setProducer(id: Int64, epoch: Int16, baseSequence: Int32) {
