@@ -32,6 +32,8 @@ public final class Producer: Sendable {
     let topics: Topics
     private let queue = DispatchQueue(label: "strata.producer")
     private let state: LockedState<State>
+    /// Set when a partition becomes ready, for the drain loop watching for work.
+    private let workReady = ManagedAtomic<Bool>(false)
     /// The epoch and each partition's next sequence: used by the writes (on `queue`) and
     /// ``epoch``, apart from the sends' lock.
     private let numbering = NIOLockedValueBox(Numbering())
@@ -165,6 +167,7 @@ public final class Producer: Sendable {
             if appended.refused { refusal = state.accumulator.lastRefusal }
             let startsDrainLoop = appended.wakesDrainLoop && !state.drainLoopActive
             if startsDrainLoop { state.drainLoopActive = true }
+            if appended.wakesDrainLoop { workReady.store(true, ordering: .releasing) }
             return Queued(place: place, startsDrainLoop: startsDrainLoop, setsLingerTimer: appended.setsLingerTimer)
         }
         if queued.startsDrainLoop { queue.async { self.drainLoop() } }
@@ -204,16 +207,35 @@ public final class Producer: Sendable {
     // MARK: - Writing (on `queue`)
 
     /// Writes the batches of ready partitions until none is left (the loop that sends wake
-    /// only when it is not running).
+    /// only when it is not running). When it runs dry it watches ``workReady`` for a moment
+    /// before it stops: under a steady stream of sends the next batch is ready within
+    /// microseconds, and waking the loop again would cost each batch a thread wake-up.
     private func drainLoop() {
         while true {
-            let work = state.withLock { state in
-                let work = state.accumulator.takeReady(lingers: config.lingerMs > 0)
-                if work.isEmpty { state.drainLoopActive = false }
-                return work
+            workReady.store(false, ordering: .relaxed)
+            let work = state.withLock { state in state.accumulator.takeReady(lingers: config.lingerMs > 0) }
+            if !work.isEmpty {
+                for (topicPartition, batches) in work { write(batches, to: topicPartition) }
+                continue
             }
-            if work.isEmpty { return }
-            for (topicPartition, batches) in work { write(batches, to: topicPartition) }
+            if awaitWork(forNanoseconds: Self.drainLoopPatience) { continue }
+            let stopped = state.withLock { state in
+                state.drainLoopActive = !state.accumulator.isReadyEmpty
+                return !state.drainLoopActive
+            }
+            if stopped { return }
+        }
+    }
+
+    /// How long the drain loop watches for more work before it stops.
+    private static let drainLoopPatience: UInt64 = 50_000
+
+    /// Watches ``workReady`` for up to `nanoseconds`; true when it was set.
+    private func awaitWork(forNanoseconds nanoseconds: UInt64) -> Bool {
+        let deadline = monotonicNanoseconds() + nanoseconds
+        while true {
+            for _ in 0..<64 where workReady.load(ordering: .acquiring) { return true }
+            if monotonicNanoseconds() >= deadline { return false }
         }
     }
 

@@ -196,6 +196,9 @@ struct RecordAccumulator {
         }
     }
 
+    /// Whether no partition is ready.
+    var isReadyEmpty: Bool { ready.isEmpty }
+
     /// The topic and partition at a place.
     func topicPartition(_ place: PartitionSlot) -> TopicPartition {
         TopicPartition(topic: topics[place.slot].name, partition: Int32(place.partition))

@@ -59,11 +59,41 @@ final class TopicsMetrics: Sendable {
         }
     }
 
+    /// The three metrics of appends to one topic, looked up once.
+    private struct ProduceMetrics {
+        var records: Counter
+        var bytes: Counter
+        var appendDuration: CoreMetrics.Timer
+    }
+
+    /// The two metrics of one group reading one topic, looked up once.
+    private struct ConsumeMetrics {
+        var records: Counter
+        var bytes: Counter
+    }
+
+    private struct GroupTopic: Hashable {
+        var topic: String
+        var group: String
+    }
+
+    private let produce = NIOLockedValueBox([String: ProduceMetrics]())
+    private let consume = NIOLockedValueBox([GroupTopic: ConsumeMetrics]())
+
     func produced(topic: String, records: Int, bytes: Int, nanoseconds: UInt64) {
-        let dimensions = [("topic", topic)]
-        counter("strata_produced_records_total", dimensions).increment(by: records)
-        counter("strata_produced_bytes_total", dimensions).increment(by: bytes)
-        timer("strata_append_duration", dimensions).recordNanoseconds(Int64(clamping: nanoseconds))
+        // One lookup per batch: the labelled handles are built once per topic.
+        let metrics = produce.withLockedValue { cache in
+            if let known = cache[topic] { return known }
+            let dimensions = [("topic", topic)]
+            let made = ProduceMetrics(
+                records: counter("strata_produced_records_total", dimensions), bytes: counter("strata_produced_bytes_total", dimensions),
+                appendDuration: timer("strata_append_duration", dimensions))
+            cache[topic] = made
+            return made
+        }
+        metrics.records.increment(by: records)
+        metrics.bytes.increment(by: bytes)
+        metrics.appendDuration.recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     func fetched(topic: String, nanoseconds: UInt64) {
@@ -71,9 +101,16 @@ final class TopicsMetrics: Sendable {
     }
 
     func consumed(topic: String, group: String?, records: Int, bytes: Int) {
-        let dimensions = [("topic", topic), ("group", group ?? "")]
-        counter("strata_consumed_records_total", dimensions).increment(by: records)
-        counter("strata_consumed_bytes_total", dimensions).increment(by: bytes)
+        let key = GroupTopic(topic: topic, group: group ?? "")
+        let metrics = consume.withLockedValue { cache in
+            if let known = cache[key] { return known }
+            let dimensions = [("topic", key.topic), ("group", key.group)]
+            let made = ConsumeMetrics(records: counter("strata_consumed_records_total", dimensions), bytes: counter("strata_consumed_bytes_total", dimensions))
+            cache[key] = made
+            return made
+        }
+        metrics.records.increment(by: records)
+        metrics.bytes.increment(by: bytes)
     }
 
     func lag(_ topicPartition: TopicPartition, group: String?, lag: Int64) {

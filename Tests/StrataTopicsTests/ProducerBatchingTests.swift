@@ -1,0 +1,102 @@
+import Dispatch
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import Strata
+import StrataTopics
+import Testing
+
+/// How sends become batches: full batches go at once, a batch that is not full waits for
+/// linger.ms, and with linger.ms 0 the records sent while one batch is written share the next.
+@Suite struct ProducerBatchingTests {
+    /// Sends `count` records of about 100 bytes with callbacks; returns a group left by each.
+    private func sendMany(_ producer: Producer, topic: String, count: Int, results: NIOLockedValueBox<[Int: RecordMetadata]>) -> DispatchGroup {
+        let done = DispatchGroup()
+        for index in 0..<count {
+            done.enter()
+            producer.send(ProducerRecord(topic: topic, partition: 0, key: "key-\(index)", value: String(repeating: "v", count: 90))) { result in
+                if case .success(let metadata) = result { results.withLockedValue { $0[index] = metadata } }
+                done.leave()
+            }
+        }
+        return done
+    }
+
+    @Test func fullBatchesAreWrittenWithoutWaitingForTheLinger() throws {
+        try withTopics { topics, directory in
+            try topics.create("full", partitions: 1)
+            var config = ProducerConfig(acks: .leader, lingerMs: 600_000)
+            config.batchSize = 2_000
+            let producer = topics.makeProducer(config)
+            let results = NIOLockedValueBox([Int: RecordMetadata]())
+            _ = sendMany(producer, topic: "full", count: 100, results: results)
+            // No flush: the full batches must arrive long before a ten-minute linger.
+            let deadline = Date().addingTimeInterval(10)
+            while results.withLockedValue({ $0.count }) < 80 && Date() < deadline { usleep(1_000) }
+            #expect(results.withLockedValue { $0.count } >= 80)
+            producer.flush()
+            #expect(results.withLockedValue { $0.count } == 100)
+            let entries = try storedEntries(directory.path, TopicPartition(topic: "full", partition: 0))
+            #expect(entries.count > 1)
+            #expect(entries.allSatisfy { $0.sizeInBytes <= 2_000 })
+            let offsets = results.withLockedValue { results in (0..<100).map { results[$0]!.offset } }
+            #expect(offsets == Array(0..<100))
+        }
+    }
+
+    @Test func aBatchThatIsNotFullIsWrittenWhenItsLingerEnds() throws {
+        try withTopics { topics, directory in
+            try topics.create("linger", partitions: 1)
+            let producer = topics.makeProducer(ProducerConfig(acks: .leader, lingerMs: 30))
+            let results = NIOLockedValueBox([Int: RecordMetadata]())
+            let started = Date()
+            let done = sendMany(producer, topic: "linger", count: 5, results: results)
+            // No flush: the linger timer writes the batch.
+            #expect(done.wait(timeout: .now() + 10) == .success)
+            #expect(Date().timeIntervalSince(started) >= 0.025)
+            let entries = try storedEntries(directory.path, TopicPartition(topic: "linger", partition: 0))
+            #expect(entries.count == 1)
+            #expect(entries.first?.lastOffset == 4)
+        }
+    }
+
+    @Test func withoutLingerRecordsSentDuringAWriteShareTheNextBatch() throws {
+        try withTopics { topics, directory in
+            try topics.create("eager", partitions: 1)
+            let producer = topics.makeProducer(ProducerConfig(acks: .leader, lingerMs: 0))
+            let results = NIOLockedValueBox([Int: RecordMetadata]())
+            let done = sendMany(producer, topic: "eager", count: 3_000, results: results)
+            producer.flush()
+            #expect(done.wait(timeout: .now() + 30) == .success)
+            let entries = try storedEntries(directory.path, TopicPartition(topic: "eager", partition: 0))
+            #expect(entries.reduce(0) { $0 + Int($1.lastOffset - (try! $1.firstOffset()) + 1) } == 3_000)
+            // Writes take far longer than sends: batches form although nothing lingers.
+            #expect(entries.count < 3_000)
+            #expect(results.withLockedValue { $0.count } == 3_000)
+        }
+    }
+
+    @Test func idempotentSequencesRunOnAcrossBatchesAndPartitions() throws {
+        try withTopics { topics, directory in
+            try topics.create("numbered", partitions: 2)
+            var config = ProducerConfig(acks: .leader, lingerMs: 600_000)
+            config.batchSize = 1_000
+            let producer = topics.makeProducer(config)
+            for index in 0..<60 {
+                producer.send(ProducerRecord(topic: "numbered", partition: Int32(index % 2), key: nil, value: String(repeating: "s", count: 80))) { _ in }
+            }
+            producer.flush()
+            for partition in 0..<2 {
+                let entries = try storedEntries(directory.path, TopicPartition(topic: "numbered", partition: Int32(partition)))
+                #expect(entries.count > 1)
+                var expected: Int32 = 0
+                for case .batch(let batch) in entries {
+                    #expect(batch.header.producerId == producer.producerId)
+                    #expect(batch.header.baseSequence == expected)
+                    expected += batch.header.recordsCount
+                }
+                #expect(expected == 30)
+            }
+        }
+    }
+}
