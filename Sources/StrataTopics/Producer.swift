@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 #endif
 import Atomics
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import Strata
@@ -50,6 +51,10 @@ public final class Producer: Sendable {
     private struct State {
         var accumulator: RecordAccumulator
         var closed = false
+        /// Bytes of records held (their largest encoded sizes), against buffer.memory.
+        var bufferedBytes = 0
+        /// Sends waiting for room in buffer.memory.
+        var roomWaiters = 0
         /// The drain loop is queued or running: it takes ready batches until there are none,
         /// so sends need not wake it again.
         var drainLoopActive = false
@@ -125,51 +130,34 @@ public final class Producer: Sendable {
         }
     }
 
-    /// Flushes, then refuses further sends (`closed`).
+    /// Flushes, then refuses further sends (`closed`); sends waiting for room fail.
     public func close() {
         flush()
         state.withLock { $0.closed = true }
+        state.signalChange()
     }
 
     // MARK: - Partitioning and buffering
 
     /// Chooses the partition and encodes the record into its batch, under one lock; the
-    /// topic's logs come from a cache that is refreshed when the topics change.
+    /// topic's logs come from a cache that is refreshed when the topics change. Waits (up to
+    /// max.block.ms) while buffer.memory is full.
     private func enqueue(_ record: ProducerRecord, completion: @escaping Completion) throws {
         let version = topics.topologyVersion.load(ordering: .acquiring)
         let maxSize = RecordBatchBuilder.maxRecordSize(keySize: record.key?.readableBytes ?? 0, valueSize: record.value?.readableBytes ?? 0, headers: record.headers)
         let keyHash = record.partition == nil ? record.key.map { key in key.withUnsafeReadableBytes { Murmur2.hash($0) } } : nil
         let timestamp = record.timestamp ?? topics.clock()
-        let acksNone = config.acks == .none
-        let lingers = config.lingerMs > 0
-        let waiting = acksNone ? nil : WaitingSend(completion: completion, timestamp: timestamp)
+        let waiting = config.acks == .none ? nil : WaitingSend(completion: completion, timestamp: timestamp)
         var refusal: StrataFormatError? = nil
-        let queued = try state.withLock { state throws -> Queued in
-            if state.closed { throw TopicsError(.closed, "the producer is closed") }
-            let slot = try state.accumulator.slot(for: record.topic, version: version) { name throws(TopicsError) in try topics.logs(ofTopic: name) }
-            let count = state.accumulator.partitionCount(slot: slot)
-            let partition: Int32
-            if let explicit = record.partition {
-                partition = explicit
-            } else if let keyHash {
-                partition = Int32(Murmur2.partition(forHash: keyHash, partitionCount: count))
-            } else {
-                partition = state.accumulator.stickyPartition(slot: slot, count: count)
+        var deadline: Double? = nil
+        var placed: Queued? = nil
+        while placed == nil {
+            placed = try state.withLock { state throws -> Queued? in
+                try place(record, maxSize: maxSize, keyHash: keyHash, timestamp: timestamp, waiting: waiting, version: version, refusal: &refusal, in: &state)
             }
-            guard partition >= 0, Int(partition) < count else {
-                throw Topics.outOfRange(TopicPartition(topic: record.topic, partition: partition), count: count)
-            }
-            let place = RecordAccumulator.PartitionSlot(slot: slot, partition: Int(partition))
-            try checkSize(maxSize, of: record, partition: partition, limit: state.accumulator.limit(place))
-            let appended = state.accumulator.append(
-                place, timestamp: timestamp, key: record.key, value: record.value, headers: record.headers, maxSize: maxSize,
-                lingers: lingers, waiting: waiting)
-            if appended.refused { refusal = state.accumulator.lastRefusal }
-            let startsDrainLoop = appended.wakesDrainLoop && !state.drainLoopActive
-            if startsDrainLoop { state.drainLoopActive = true }
-            if appended.wakesDrainLoop { workReady.store(true, ordering: .releasing) }
-            return Queued(place: place, startsDrainLoop: startsDrainLoop, setsLingerTimer: appended.setsLingerTimer)
+            if placed == nil { try waitForRoom(maxSize, deadline: &deadline) }
         }
+        let queued = placed!
         if queued.startsDrainLoop { queue.async { self.drainLoop() } }
         if queued.setsLingerTimer {
             queue.asyncAfter(deadline: .now() + .milliseconds(config.lingerMs)) { self.drainLingered(queued.place) }
@@ -178,8 +166,63 @@ public final class Producer: Sendable {
         if let refusal {
             throw TopicsError(.appendRefused, "\(record.topic)-\(partition) cannot take the record: \(refusal.message)")
         }
-        if acksNone {
+        if config.acks == .none {
             completion(.success(RecordMetadata(topic: record.topic, partition: partition, offset: -1, timestamp: timestamp)))
+        }
+    }
+
+    /// The locked part of a send: checks, then encodes the record into its partition's batch;
+    /// nil when buffer.memory has no room for it yet.
+    private func place(
+        _ record: ProducerRecord, maxSize: Int, keyHash: Int32?, timestamp: Int64, waiting: WaitingSend?, version: Int,
+        refusal: inout StrataFormatError?, in state: inout State
+    ) throws -> Queued? {
+        if state.closed { throw TopicsError(.closed, "the producer is closed") }
+        let slot = try state.accumulator.slot(for: record.topic, version: version) { name throws(TopicsError) in try topics.logs(ofTopic: name) }
+        let count = state.accumulator.partitionCount(slot: slot)
+        let partition: Int32
+        if let explicit = record.partition {
+            partition = explicit
+        } else if let keyHash {
+            partition = Int32(Murmur2.partition(forHash: keyHash, partitionCount: count))
+        } else {
+            partition = state.accumulator.stickyPartition(slot: slot, count: count)
+        }
+        guard partition >= 0, Int(partition) < count else {
+            throw Topics.outOfRange(TopicPartition(topic: record.topic, partition: partition), count: count)
+        }
+        let place = RecordAccumulator.PartitionSlot(slot: slot, partition: Int(partition))
+        try checkSize(maxSize, of: record, partition: partition, limit: state.accumulator.limit(place))
+        if state.bufferedBytes > 0 && state.bufferedBytes + maxSize > config.bufferMemory {
+            state.roomWaiters += 1
+            return nil
+        }
+        let appended = state.accumulator.append(
+            place, timestamp: timestamp, key: record.key, value: record.value, headers: record.headers, maxSize: maxSize,
+            lingers: config.lingerMs > 0, waiting: waiting)
+        if appended.refused {
+            refusal = state.accumulator.lastRefusal
+        } else {
+            state.bufferedBytes += maxSize
+        }
+        let startsDrainLoop = appended.wakesDrainLoop && !state.drainLoopActive
+        if startsDrainLoop { state.drainLoopActive = true }
+        if appended.wakesDrainLoop { workReady.store(true, ordering: .releasing) }
+        return Queued(place: place, startsDrainLoop: startsDrainLoop, setsLingerTimer: appended.setsLingerTimer)
+    }
+
+    /// Blocks until writes free room for `maxSize` bytes in buffer.memory, or throws
+    /// `bufferFull` once max.block.ms (counted from the first wait, kept in `deadline`) passed.
+    private func waitForRoom(_ maxSize: Int, deadline: inout Double?) throws(TopicsError) {
+        let until = deadline ?? Date().timeIntervalSince1970 + Double(config.maxBlockMs) / 1000
+        deadline = until
+        let bufferMemory = config.bufferMemory
+        let hasRoom = state.wait(while: { state in
+            !state.closed && state.bufferedBytes > 0 && state.bufferedBytes + maxSize > bufferMemory
+        }, deadline: until)
+        state.withLock { $0.roomWaiters -= 1 }
+        guard hasRoom else {
+            throw TopicsError(.bufferFull, "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms (\(config.maxBlockMs) ms): the log takes records slower than they are sent")
         }
     }
 
@@ -256,6 +299,7 @@ public final class Producer: Sendable {
 
     private func write(_ batches: [PendingBatch], to topicPartition: TopicPartition) {
         guard !batches.isEmpty else { return }
+        defer { release(batches.reduce(0) { $0 + $1.bufferedBytes }) }
         var log: PartitionLog
         do {
             log = try topics.partitionLog(topicPartition)
@@ -264,6 +308,16 @@ public final class Producer: Sendable {
             return
         }
         for batch in batches { write(batch, to: &log) }
+    }
+
+    /// Gives back buffer.memory held by written (or failed) batches and wakes sends waiting
+    /// for it.
+    private func release(_ bytes: Int) {
+        let waiters = state.withLock { state in
+            state.bufferedBytes -= bytes
+            return state.roomWaiters
+        }
+        if waiters > 0 { state.signalChange() }
     }
 
     /// Numbers the batch (producer id, epoch, sequence), encodes it and appends it, retrying

@@ -79,6 +79,12 @@ public struct ProducerConfig: Sendable {
     public var retryBackoffMs = 100
     /// `max.request.size`: the largest record (as encoded in a batch) accepted by ``Producer/send(_:)``.
     public var maxRequestSize = 1_048_576
+    /// `buffer.memory`: the most bytes of records the producer holds before they are written;
+    /// a send that would exceed it waits (blocking its thread) for writes to make room.
+    public var bufferMemory = 33_554_432
+    /// `max.block.ms`: how long a send waits for room in `buffer.memory` before it fails
+    /// with ``TopicsError/Code/bufferFull``.
+    public var maxBlockMs = 60_000
 
     /// Kafka's producer defaults.
     public init(acks: Acks = .all, lingerMs: Int = 0, compression: Compression = .none) {

@@ -7,6 +7,8 @@ struct PendingBatch {
     var builder: RecordBatchBuilder
     /// One per record, in order; empty with acks=0 (those sends completed when buffered).
     var waiting: [WaitingSend] = []
+    /// What its records count against buffer.memory (their largest encoded sizes).
+    var bufferedBytes = 0
 
     var recordCount: Int { Int(builder.recordCount) }
 }
@@ -169,6 +171,7 @@ struct RecordAccumulator {
         var appended = Appended()
         do {
             try buffer.filling.builder.append(timestamp: timestamp, key: key, value: value, headers: headers)
+            buffer.filling.bufferedBytes += maxSize
             if let waiting { buffer.filling.waiting.append(waiting) }
         } catch {
             appended.refused = true

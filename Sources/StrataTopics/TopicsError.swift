@@ -30,6 +30,9 @@ public struct TopicsError: Error, Sendable, Hashable, CustomStringConvertible {
         case notAssigned
         /// The operation is refused for an internal topic.
         case internalTopic
+        /// The producer's `buffer.memory` stayed full for `max.block.ms` (the log writes
+        /// slower than records are sent).
+        case bufferFull
     }
 
     /// The kind of refusal.

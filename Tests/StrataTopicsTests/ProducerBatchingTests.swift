@@ -99,4 +99,55 @@ import Testing
             }
         }
     }
+
+    /// Sends without waiting for the write; the error of a send refused at once, if any.
+    private func sendBuffered(_ producer: Producer, _ record: ProducerRecord) -> TopicsError? {
+        let refusal = NIOLockedValueBox<TopicsError?>(nil)
+        producer.send(record) { result in
+            if case .failure(let error as TopicsError) = result { refusal.withLockedValue { $0 = error } }
+        }
+        return refusal.withLockedValue { $0 }
+    }
+
+    @Test func aFullBufferMakesSendsWaitForWritesAndThenFail() throws {
+        try withTopics { topics, directory in
+            try topics.create("bounded", partitions: 1)
+            // Records linger (nothing is ready to write) until the buffer holds 4 KiB.
+            var config = ProducerConfig(acks: .leader, lingerMs: 600_000)
+            config.batchSize = 1 << 20
+            config.bufferMemory = 4_096
+            config.maxBlockMs = 300
+            let producer = topics.makeProducer(config)
+            let record = ProducerRecord(topic: "bounded", partition: 0, key: nil, value: String(repeating: "b", count: 200))
+            var accepted = 0
+            var refusal: TopicsError? = nil
+            let started = Date()
+            while accepted < 100 {
+                refusal = sendBuffered(producer, record)
+                if refusal != nil { break }
+                accepted += 1
+            }
+            #expect(refusal?.code == .bufferFull)
+            #expect(refusal?.message.contains("buffer.memory (4096 bytes)") == true)
+            #expect(Date().timeIntervalSince(started) >= 0.25)
+            #expect(accepted >= 10 && accepted * 200 <= 4_096)
+            producer.flush()
+            // A send waiting for room goes on as soon as a flush writes what is held.
+            var patient = config
+            patient.maxBlockMs = 20_000
+            patient.acks = .none
+            let second = topics.makeProducer(patient)
+            for _ in 0..<accepted { #expect(sendBuffered(second, record) == nil) }
+            let enqueued = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                second.send(record) { _ in enqueued.signal() }
+            }
+            #expect(enqueued.wait(timeout: .now() + 0.2) == .timedOut)
+            second.flush()
+            #expect(enqueued.wait(timeout: .now() + 20) == .success)
+            second.flush()
+            let entries = try storedEntries(directory.path, TopicPartition(topic: "bounded", partition: 0))
+            #expect(entries.reduce(0) { $0 + Int($1.lastOffset - (try! $1.firstOffset()) + 1) } == 2 * accepted + 1)
+        }
+    }
 }
