@@ -273,12 +273,14 @@ public final class Producer: Sendable {
     /// How long the drain loop watches for more work before it stops.
     private static let drainLoopPatience: UInt64 = 50_000
 
-    /// Watches ``workReady`` for up to `nanoseconds`; true when it was set.
+    /// Watches ``workReady`` for up to `nanoseconds`; true when it was set. It yields the
+    /// processor between looks, so a sender sharing the core is not held up.
     private func awaitWork(forNanoseconds nanoseconds: UInt64) -> Bool {
         let deadline = monotonicNanoseconds() + nanoseconds
         while true {
-            for _ in 0..<64 where workReady.load(ordering: .acquiring) { return true }
-            if monotonicNanoseconds() >= deadline { return false }
+            if workReady.load(ordering: .acquiring) { return true }
+            sched_yield()
+            if monotonicNanoseconds() >= deadline { return workReady.load(ordering: .acquiring) }
         }
     }
 
