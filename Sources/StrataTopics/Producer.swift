@@ -254,11 +254,18 @@ public final class Producer: Sendable {
     /// before it stops: under a steady stream of sends the next batch is ready within
     /// microseconds, and waking the loop again would cost each batch a thread wake-up.
     private func drainLoop() {
+        // buffer.memory of the last round's batches, given back with the next round's lock.
+        var written = 0
         while true {
             workReady.store(false, ordering: .relaxed)
-            let work = state.withLock { state in state.accumulator.takeReady(lingers: config.lingerMs > 0) }
+            let (work, waiters) = state.withLock { state in
+                state.bufferedBytes -= written
+                return (state.accumulator.takeReady(lingers: config.lingerMs > 0), state.roomWaiters)
+            }
+            if waiters > 0 && written > 0 { state.signalChange() }
+            written = 0
             if !work.isEmpty {
-                for (topicPartition, batches) in work { write(batches, to: topicPartition) }
+                for (topicPartition, batches) in work { written += write(batches, to: topicPartition) }
                 continue
             }
             if awaitWork(forNanoseconds: Self.drainLoopPatience) { continue }
@@ -289,32 +296,35 @@ public final class Producer: Sendable {
         let (topicPartition, batches) = state.withLock { state in
             (state.accumulator.topicPartition(place), state.accumulator.takeBatches(place))
         }
-        write(batches, to: topicPartition)
+        release(write(batches, to: topicPartition))
     }
 
     /// Writes everything every partition holds (for `flush`).
     private func drainAll() {
         for (topicPartition, batches) in state.withLock({ $0.accumulator.takeAll() }) {
-            write(batches, to: topicPartition)
+            release(write(batches, to: topicPartition))
         }
     }
 
-    private func write(_ batches: [PendingBatch], to topicPartition: TopicPartition) {
-        guard !batches.isEmpty else { return }
-        defer { release(batches.reduce(0) { $0 + $1.bufferedBytes }) }
+    /// Writes a partition's batches in order; returns the buffer.memory they held, to give back.
+    private func write(_ batches: [PendingBatch], to topicPartition: TopicPartition) -> Int {
+        guard !batches.isEmpty else { return 0 }
+        let held = batches.reduce(0) { $0 + $1.bufferedBytes }
         var log: PartitionLog
         do {
             log = try topics.partitionLog(topicPartition)
         } catch {
             for batch in batches { fail(batch, error) }
-            return
+            return held
         }
         for batch in batches { write(batch, to: &log) }
+        return held
     }
 
     /// Gives back buffer.memory held by written (or failed) batches and wakes sends waiting
     /// for it.
     private func release(_ bytes: Int) {
+        guard bytes > 0 else { return }
         let waiters = state.withLock { state in
             state.bufferedBytes -= bytes
             return state.roomWaiters

@@ -167,7 +167,10 @@ struct RecordAccumulator {
             buffer.filling = PendingBatch(builder: RecordBatchBuilder(configuration))
             sealed = true
         }
-        if buffer.filling.recordCount == 0 { buffer.filling.builder.reserveCapacity(buffer.limit) }
+        if buffer.filling.recordCount == 0 {
+            buffer.filling.builder.reserveCapacity(buffer.limit)
+            if waiting != nil { buffer.filling.waiting.reserveCapacity(buffer.limit / max(maxSize, 1)) }
+        }
         var appended = Appended()
         do {
             try buffer.filling.builder.append(timestamp: timestamp, key: key, value: value, headers: headers)
