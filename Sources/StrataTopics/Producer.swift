@@ -22,9 +22,13 @@ import Strata
 /// answered with the original offsets, never written twice. When the retries run out the
 /// producer moves to a new epoch, so the unknown outcome can never be mistaken for a later batch.
 ///
-/// Appends run on the producer's own serial queue, never on the caller's task, and complete in
-/// send order per partition. Three ways to send: ``send(_:completion:)`` (a callback, called on
-/// that queue), ``send(_:)`` (async) and ``sendSync(_:)`` (blocks the calling thread).
+/// A send encodes its record into the partition's batch at once (as Kafka's
+/// `RecordAccumulator` does: nothing of the caller's buffers is kept); a writer loop on the
+/// producer's own serial queue appends batches once they are full, or after `linger.ms`, and
+/// completes their sends in send order per partition. At most ``ProducerConfig/bufferMemory``
+/// bytes of records wait to be written: a send beyond it blocks until writes make room, for at
+/// most ``ProducerConfig/maxBlockMs``. Three ways to send: ``send(_:completion:)`` (a callback,
+/// called on that queue), ``send(_:)`` (async) and ``sendSync(_:)`` (blocks the calling thread).
 public final class Producer: Sendable {
     /// The settings.
     public let config: ProducerConfig
