@@ -7,7 +7,6 @@ import Darwin
 // strata-bench: Strata's throughput next to its limits (memcpy, the raw codec libraries),
 // measured in the same run, with the targets. See tools/bench/README.md.
 
-if getenv("SPLIT_PROBE") != nil { try SplitProbe.run(); exit(0) }
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 Machine.printSummary(options.timing)
 AllocatorWarmUp.run()
