@@ -152,12 +152,11 @@ public final class Producer: Sendable {
         let keyHash = record.partition == nil ? record.key.map { key in key.withUnsafeReadableBytes { Murmur2.hash($0) } } : nil
         let timestamp = record.timestamp ?? topics.clock()
         let waiting = config.acks == .none ? nil : WaitingSend(completion: completion, timestamp: timestamp)
-        var refusal: StrataFormatError? = nil
         var deadline: Double? = nil
         var placed: Queued? = nil
         while placed == nil {
             placed = try state.withLock { state throws -> Queued? in
-                try place(record, maxSize: maxSize, keyHash: keyHash, timestamp: timestamp, waiting: waiting, version: version, refusal: &refusal, in: &state)
+                try place(record, maxSize: maxSize, keyHash: keyHash, timestamp: timestamp, waiting: waiting, version: version, in: &state)
             }
             if placed == nil { try waitForRoom(maxSize, deadline: &deadline) }
         }
@@ -167,8 +166,9 @@ public final class Producer: Sendable {
             queue.asyncAfter(deadline: .now() + .milliseconds(config.lingerMs)) { self.drainLingered(queued.place) }
         }
         let partition = Int32(queued.place.partition)
-        if let refusal {
-            throw TopicsError(.appendRefused, "\(record.topic)-\(partition) cannot take the record: \(refusal.message)")
+        if queued.refused {
+            let reason = state.withLock { $0.accumulator.lastRefusal?.message ?? "refused" }
+            throw TopicsError(.appendRefused, "\(record.topic)-\(partition) cannot take the record: \(reason)")
         }
         if config.acks == .none {
             completion(.success(RecordMetadata(topic: record.topic, partition: partition, offset: -1, timestamp: timestamp)))
@@ -179,7 +179,7 @@ public final class Producer: Sendable {
     /// nil when buffer.memory has no room for it yet.
     private func place(
         _ record: ProducerRecord, maxSize: Int, keyHash: Int32?, timestamp: Int64, waiting: WaitingSend?, version: Int,
-        refusal: inout StrataFormatError?, in state: inout State
+        in state: inout State
     ) throws -> Queued? {
         if state.closed { throw TopicsError(.closed, "the producer is closed") }
         let slot = try state.accumulator.slot(for: record.topic, version: version) { name throws(TopicsError) in try topics.logs(ofTopic: name) }
@@ -204,15 +204,11 @@ public final class Producer: Sendable {
         let appended = state.accumulator.append(
             place, timestamp: timestamp, key: record.key, value: record.value, headers: record.headers, maxSize: maxSize,
             lingers: config.lingerMs > 0, waiting: waiting)
-        if appended.refused {
-            refusal = state.accumulator.lastRefusal
-        } else {
-            state.bufferedBytes += maxSize
-        }
+        if !appended.refused { state.bufferedBytes += maxSize }
         let startsDrainLoop = appended.wakesDrainLoop && !state.drainLoopActive
         if startsDrainLoop { state.drainLoopActive = true }
         if appended.wakesDrainLoop { workReady.store(true, ordering: .releasing) }
-        return Queued(place: place, startsDrainLoop: startsDrainLoop, setsLingerTimer: appended.setsLingerTimer)
+        return Queued(place: place, startsDrainLoop: startsDrainLoop, setsLingerTimer: appended.setsLingerTimer, refused: appended.refused)
     }
 
     /// Blocks until writes free room for `maxSize` bytes in buffer.memory, or throws
@@ -235,6 +231,8 @@ public final class Producer: Sendable {
         var place: RecordAccumulator.PartitionSlot
         var startsDrainLoop: Bool
         var setsLingerTimer: Bool
+        /// The builder refused the record (the accumulator's `lastRefusal` says why).
+        var refused: Bool
     }
 
     /// Refuses a record larger (as a batch of its own) than max.request.size or the topic's

@@ -147,11 +147,9 @@ struct RecordAccumulator {
         _ place: PartitionSlot, timestamp: Int64, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], maxSize: Int,
         lingers: Bool, waiting: WaitingSend?
     ) -> Appended {
-        var refusal: StrataFormatError? = nil
         let (appended, sealed) = Self.append(
             into: &topics[place.slot].partitions[place.partition], timestamp: timestamp, key: key, value: value, headers: headers,
-            maxSize: maxSize, lingers: lingers, waiting: waiting, configuration: configuration, refusal: &refusal)
-        if appended.refused { lastRefusal = refusal }
+            maxSize: maxSize, lingers: lingers, waiting: waiting, configuration: configuration, refusal: &lastRefusal)
         if sealed && topics[place.slot].sticky == Int32(place.partition) { topics[place.slot].sticky = nil }
         if appended.wakesDrainLoop { ready.append(place) }
         return appended
