@@ -81,9 +81,9 @@ enum TopicsBenchmark {
         var written = 0
         while written < count {
             var builder = RecordBatchBuilder(.init(), expectedRecordBytes: 16_384)
-            let now = systemMilliseconds()
+            // Each record stamped when it is added, as the producer stamps each send.
             for index in 0..<min(perBatch, count - written) {
-                try builder.append(timestamp: now, key: ByteBuffer(string: "key-\((written + index) % 1000)"), value: payload)
+                try builder.append(timestamp: systemMilliseconds(), key: ByteBuffer(string: "key-\((written + index) % 1000)"), value: payload)
             }
             written += Int(builder.recordCount)
             try log.appendAsLeader(try builder.build(context: context))
