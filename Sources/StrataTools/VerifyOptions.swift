@@ -1,3 +1,4 @@
+import Foundation
 import Strata
 
 /// What `strata-verify` checks and how it reports.
@@ -12,6 +13,15 @@ public struct VerifyOptions: Sendable {
     public var now: Int64 = systemMilliseconds()
     /// Ceilings for entry and decompressed sizes.
     public var limits = DecodingLimits.default
+    /// Threads that scan one `.log` together, each reading and checking its own part of the
+    /// file (the findings are the same for every value). At least 1; the default is the
+    /// number of active processors.
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// A `.log` smaller than this is scanned by one thread (splitting it costs more than it
+    /// saves). Tests lower it to split small files.
+    var minimumSplitBytes = 8 << 20
+    /// How far past its share's start a thread looks for the first batch to begin at.
+    var boundarySearchBytes = 4 << 20
 
     /// The defaults: CRC pass, text output, one day of future tolerance.
     public init() {}

@@ -1,7 +1,7 @@
 import Strata
 
 /// What repair needs to know about one verified segment.
-struct SegmentVerdict: Sendable {
+struct SegmentVerdict: Sendable, Hashable {
     var directory: String
     var baseOffset: Int64
     /// The log scan (its batch table dropped once the indexes are checked).
