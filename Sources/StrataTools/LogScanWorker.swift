@@ -21,7 +21,9 @@ struct LogScanWorker: Sendable {
         var piece = LogScanPiece(start: start)
         var reader: LogFileReader
         do {
-            reader = try LogFileReader(file: file, from: start, end: size, limits: options.limits)
+            // A share smaller than the usual megabyte window reads a window its size.
+            let window = min(1 << 20, max(LogScanSplit.minimumShareBytes, limit - start))
+            reader = try LogFileReader(file: file, from: start, end: size, limits: options.limits, windowSize: window)
         } catch {
             piece.end = .unreadable(position: start, VerifyFinding(.unreadable, file: path, "\(error)"))
             return piece

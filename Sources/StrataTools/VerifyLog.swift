@@ -68,7 +68,8 @@ extension Verifier {
         let size = worker.size
         guard options.jobs > 1, size >= max(options.minimumSplitBytes, EntryFraming.headerSize),
               (try? worker.file.read(at: EntryFraming.headerSize - 1, count: 1).getInteger(at: 0, as: UInt8.self)) == 2,
-              let starts = try? LogScanSplit.starts(of: worker.file, size: size, jobs: options.jobs, searchBytes: options.boundarySearchBytes, limits: options.limits),
+              let starts = try? LogScanSplit.starts(of: worker.file, size: size, jobs: options.jobs, minimumShareBytes: options.minimumShareBytes,
+                                                      searchBytes: options.boundarySearchBytes, limits: options.limits),
               starts.count > 1
         else { return [worker.scan(from: 0, until: .max)] }
         let pieces = Mutex([LogScanPiece?](repeating: nil, count: starts.count))

@@ -20,6 +20,8 @@ public struct VerifyOptions: Sendable {
     /// A `.log` smaller than this is scanned by one thread (splitting it costs more than it
     /// saves). Tests lower it to split small files.
     var minimumSplitBytes = 8 << 20
+    /// The smallest share of a file worth a thread. Tests lower it.
+    var minimumShareBytes = LogScanSplit.minimumShareBytes
     /// How far past its share's start a thread looks for the first batch to begin at.
     var boundarySearchBytes = 4 << 20
 

@@ -26,6 +26,7 @@ import Testing
         options.deep = deep
         options.now = now
         options.minimumSplitBytes = 0
+        options.minimumShareBytes = 1024
         return options
     }
 
@@ -216,11 +217,15 @@ import Testing
         let log = try VerifyTestSupport.segmentLogs(try Self.writePartition("parallel-shares", compression: .none, using: &rng))[0]
         let positions = Set(try VerifyTestSupport.entries(of: log).map(\.position))
         let file = try PosixFileSystem().open(log, mode: .readOnly)
+        let size = try file.size()
         for jobs in [2, 3, 7, 40] {
-            let starts = try LogScanSplit.starts(of: file, size: try file.size(), jobs: jobs, searchBytes: 4 << 20, limits: .default)
+            let starts = try LogScanSplit.starts(of: file, size: size, jobs: jobs, minimumShareBytes: 1024, searchBytes: 4 << 20, limits: .default)
             #expect(starts.count == jobs, "jobs \(jobs): \(starts)")
             #expect(starts.allSatisfy(positions.contains), "jobs \(jobs): \(starts)")
         }
+        // No share below 64 KiB, however many threads are asked for.
+        let starts = try LogScanSplit.starts(of: file, size: size, jobs: 1_000_000, searchBytes: 4 << 20, limits: .default)
+        #expect(starts.count == max(1, size / LogScanSplit.minimumShareBytes) && starts.allSatisfy(positions.contains), "\(starts)")
     }
 
     @Test func batchesHoldingWholeLogsInTheirValuesMisleadTheSplitButNotTheVerdict() throws {
@@ -235,7 +240,7 @@ import Testing
         try Self.writeLog(log, batches: (0..<200).map { _ in [nested] })
         let positions = Set(try VerifyTestSupport.entries(of: log).map(\.position))
         let file = try PosixFileSystem().open(log, mode: .readOnly)
-        let starts = try LogScanSplit.starts(of: file, size: try file.size(), jobs: 7, searchBytes: 4 << 20, limits: .default)
+        let starts = try LogScanSplit.starts(of: file, size: try file.size(), jobs: 7, minimumShareBytes: 1024, searchBytes: 4 << 20, limits: .default)
         #expect(starts.contains { !positions.contains($0) }, "a start inside a value, so the join has a wrong guess to undo")
         try Self.expectSameForEveryJobCount(directory, "nested logs")
         var rng = SeededGenerator(seed: propertySeed())
@@ -249,7 +254,7 @@ import Testing
         let tiny = try makeTemporaryDirectory() + "/tiny-0"
         try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: true)
         let tinyLog = tiny + "/" + SegmentFileName.name(for: 0, suffix: SegmentFileName.logSuffix)
-        try Self.writeLog(tinyLog, batches: (0..<3000).map { [ByteBuffer(string: "\($0)")] })
+        try Self.writeLog(tinyLog, batches: (0..<5000).map { [ByteBuffer(string: "\($0)")] })
         try Self.expectSameForEveryJobCount(tiny, "tiny batches")
         try Self.damages[1].apply(tinyLog, &rng)
         try Self.expectSameForEveryJobCount(tiny, "seed \(seed), tiny batches, bit flips")
