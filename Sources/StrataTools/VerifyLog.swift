@@ -27,7 +27,7 @@ extension Verifier {
         }
         let doneBytes = stats.bytes
         defer { progress?.update(bytes: stats.bytes, file: path) }
-        let pieces = scanInParallel(worker)
+        let pieces = prescanned.removeValue(forKey: path).map { [$0] } ?? scanInParallel(worker)
         var piece = pieces[0]
         while true {
             join(piece, into: &scan)
@@ -79,6 +79,22 @@ extension Verifier {
             pieces.withLock { $0[index] = piece }
         }
         return pieces.withLock { $0.map { $0! } }
+    }
+
+    /// Scans the `.log` files too small to be split (`baseOffsets` gives each one's base
+    /// offset) on `options.jobs` threads at once, a file per thread, for ``scanLog(_:baseOffset:)``
+    /// to join in its turn, so that a partition of small segments uses every core too. A file
+    /// that cannot be opened here is left for `scanLog` to meet.
+    func prescanLogs(_ paths: [String], baseOffsets: [Int64?]) {
+        guard options.jobs > 1, paths.count > 1 else { return }
+        let scanned = Mutex([String: LogScanPiece]())
+        DispatchQueue.concurrentPerform(iterations: paths.count) { [options, progress, fileSystem] index in
+            guard let file = try? fileSystem.open(paths[index], mode: .readOnly), let size = try? file.size(), size < options.minimumSplitBytes else { return }
+            let worker = LogScanWorker(file: file, size: size, baseOffset: baseOffsets[index], options: options, progress: progress)
+            let piece = worker.scan(from: 0, until: .max)
+            scanned.withLock { $0[paths[index]] = piece }
+        }
+        prescanned.merge(scanned.withLock { $0 }) { $1 }
     }
 
     /// Adds a piece's entries to `scan` in file order: reports their findings after the checks

@@ -78,7 +78,11 @@ extension Verifier {
         }
         var previous: (path: String, last: Int64)? = nil
         var logEnd: Int64? = nil
-        for base in logBases {
+        for (index, base) in logBases.enumerated() {
+            if index % options.jobs == 0 {
+                let group = logBases[index..<min(index + options.jobs, logBases.count)]
+                prescanLogs(group.map { directory + "/" + SegmentFileName.name(for: $0, suffix: SegmentFileName.logSuffix) }, baseOffsets: group.map { $0 })
+            }
             guard let scan = verifySegment(directory: directory, baseOffset: base, onlyIndex: nil, isActive: base == logBases.last) else { continue }
             if let previous, base <= previous.last || (scan.batches.first?.firstOffset ?? .max) <= previous.last {
                 let first = scan.batches.first?.firstOffset ?? base
@@ -89,6 +93,7 @@ extension Verifier {
             if let last = scan.batches.last?.lastOffset { previous = (scan.path, last) }
             logEnd = max(logEnd ?? .min, scan.nextOffset ?? base)
         }
+        prescanned = [:]
         for name in names {
             if let offset = ProducerSnapshotFile.offset(ofFileName: name) {
                 verifySnapshot(directory + "/" + name, logEndOffset: logEnd, offset: offset)

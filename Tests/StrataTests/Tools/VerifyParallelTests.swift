@@ -20,18 +20,22 @@ import Testing
     static let now: Int64 = 1_800_000_000_000
     static let jobCounts = [2, 3, 7]
 
-    static func options(jobs: Int, deep: Bool) -> VerifyOptions {
+    /// With `splitting`, every file is split among the threads; without, files keep the
+    /// default 8 MiB threshold, so a partition's small segments are scanned a file per thread.
+    static func options(jobs: Int, deep: Bool, splitting: Bool = true) -> VerifyOptions {
         var options = VerifyOptions()
         options.jobs = jobs
         options.deep = deep
         options.now = now
-        options.minimumSplitBytes = 0
-        options.minimumShareBytes = 1024
+        if splitting {
+            options.minimumSplitBytes = 0
+            options.minimumShareBytes = 1024
+        }
         return options
     }
 
-    static func verify(_ path: String, jobs: Int, deep: Bool) throws -> Verdict {
-        let verifier = Verifier(options: options(jobs: jobs, deep: deep), out: StringOutput())
+    static func verify(_ path: String, jobs: Int, deep: Bool, splitting: Bool = true) throws -> Verdict {
+        let verifier = Verifier(options: options(jobs: jobs, deep: deep, splitting: splitting), out: StringOutput())
         verifier.verify(path: path)
         let plan = try RepairPlan(verdicts: verifier.segmentVerdicts, findings: verifier.findings, fileSystem: PosixFileSystem())
         return Verdict(findings: verifier.findings, stats: verifier.stats, segments: verifier.segmentVerdicts, plan: plan.actions.map(\.description))
@@ -53,11 +57,13 @@ import Testing
             let scans = logs.map { scan($0, jobs: 1, deep: deep) }
             for jobs in jobCounts {
                 let where_ = "\(context), deep \(deep), jobs \(jobs)"
-                let many = try verify(path, jobs: jobs, deep: deep)
-                expectSameFindings(many.findings, one.findings, where_)
-                #expect(many.stats == one.stats, "\(where_)")
-                #expect(many.segments == one.segments, "\(where_)")
-                #expect(many.plan == one.plan, "\(where_)")
+                for splitting in [true, false] {
+                    let many = try verify(path, jobs: jobs, deep: deep, splitting: splitting)
+                    expectSameFindings(many.findings, one.findings, "\(where_), splitting \(splitting)")
+                    #expect(many.stats == one.stats, "\(where_), splitting \(splitting)")
+                    #expect(many.segments == one.segments, "\(where_), splitting \(splitting)")
+                    #expect(many.plan == one.plan, "\(where_), splitting \(splitting)")
+                }
                 for (log, expected) in zip(logs, scans) {
                     let actual = scan(log, jobs: jobs, deep: deep)
                     expectSameFindings(actual.findings, expected.findings, "\(where_), \(log)")
@@ -209,6 +215,19 @@ import Testing
             try FileManager.default.copyItem(atPath: pristine, toPath: copy)
             try damage.apply(try VerifyTestSupport.segmentLogs(copy)[0], &rng)
             try Self.expectSameForEveryJobCount(copy, "seed \(seed), \(compression.codec.name), \(damage.name)")
+        }
+    }
+
+    @Test func aPartitionOfSmallSegmentsGivesTheSameVerdictWithAnyNumberOfThreads() throws {
+        let seed = propertySeed()
+        var rng = SeededGenerator(seed: seed)
+        let pristine = try VerifyTestSupport.writePartition("parallel-small-segments", compression: .lz4, batches: 60)
+        for (number, damage) in Self.damages.enumerated() {
+            let copy = try makeTemporaryDirectory("parallel-small-segments-\(number)") + "/topic-0"
+            try FileManager.default.copyItem(atPath: pristine, toPath: copy)
+            let logs = try VerifyTestSupport.segmentLogs(copy)
+            try damage.apply(logs[Int.random(in: 0..<logs.count, using: &rng)], &rng)
+            try Self.expectSameForEveryJobCount(copy, "seed \(seed), small segments, \(damage.name)")
         }
     }
 
