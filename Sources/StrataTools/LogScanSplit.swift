@@ -15,7 +15,7 @@ enum LogScanSplit {
     /// - Throws: `StrataIOError` when reading fails.
     static func starts(of file: any StorageFile, size: Int, jobs: Int, minimumShareBytes: Int = minimumShareBytes, searchBytes: Int,
                        limits: DecodingLimits) throws(StrataIOError) -> [Int] {
-        let shares = min(jobs, max(1, size / max(minimumShareBytes, 1)))
+        let shares = max(1, min(jobs, size / max(minimumShareBytes, 1)))
         var starts = [0]
         // No search looks again where an earlier one looked, however many shares there are.
         var searched = 1

@@ -14,8 +14,9 @@ public struct VerifyOptions: Sendable {
     /// Ceilings for entry and decompressed sizes.
     public var limits = DecodingLimits.default
     /// Threads that scan one `.log` together, each reading and checking its own part of the
-    /// file (the findings are the same for every value). At least 1; the default is the
-    /// number of active processors.
+    /// file, and the small segments of a partition a file per thread (the findings are the
+    /// same for every value). Values below 1 count as 1; the default is the number of active
+    /// processors.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// A `.log` smaller than this is scanned by one thread (splitting it costs more than it
     /// saves). Tests lower it to split small files.

@@ -78,9 +78,10 @@ extension Verifier {
         }
         var previous: (path: String, last: Int64)? = nil
         var logEnd: Int64? = nil
+        let jobs = max(options.jobs, 1)
         for (index, base) in logBases.enumerated() {
-            if index % options.jobs == 0 {
-                let group = logBases[index..<min(index + options.jobs, logBases.count)]
+            if index % jobs == 0 {
+                let group = logBases[index..<min(index + jobs, logBases.count)]
                 prescanLogs(group.map { directory + "/" + SegmentFileName.name(for: $0, suffix: SegmentFileName.logSuffix) }, baseOffsets: group.map { $0 })
             }
             guard let scan = verifySegment(directory: directory, baseOffset: base, onlyIndex: nil, isActive: base == logBases.last) else { continue }

@@ -231,6 +231,18 @@ import Testing
         }
     }
 
+    @Test func jobsBelowOneCountAsOne() throws {
+        let directory = try VerifyTestSupport.writePartition("parallel-no-jobs")
+        try VerifyTestSupport.flipBit(try VerifyTestSupport.segmentLogs(directory).last!, at: 30, bit: 1)
+        let one = try Self.verify(directory, jobs: 1, deep: false)
+        #expect(!one.findings.isEmpty)
+        for jobs in [0, -4] {
+            for splitting in [true, false] {
+                #expect(try Self.verify(directory, jobs: jobs, deep: false, splitting: splitting) == one, "jobs \(jobs)")
+            }
+        }
+    }
+
     @Test func theSharesOfAnUndamagedLogStartAtItsBatches() throws {
         var rng = SeededGenerator(seed: propertySeed())
         let log = try VerifyTestSupport.segmentLogs(try Self.writePartition("parallel-shares", compression: .none, using: &rng))[0]
