@@ -1,7 +1,7 @@
 /// What one thread learned about a run of consecutive entries of a `.log`: every check that
 /// needs only the entry itself. The checks that depend on the entries before it (offset order,
 /// the base offset and its "later ones not repeated" rule) are made when the pieces are joined
-/// in file order (``Verifier/join(_:into:)``).
+/// in file order, by `Verifier.scanLog`.
 struct LogScanPiece: Sendable {
     /// How a piece ends.
     enum End: Sendable {

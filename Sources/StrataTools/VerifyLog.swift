@@ -1,6 +1,5 @@
 import Dispatch
 import Strata
-import Synchronization
 
 extension Verifier {
     /// Scans one `.log` (or a KRaft snapshot when `baseOffset` is nil): framing, CRC of every
@@ -72,13 +71,13 @@ extension Verifier {
                                                       searchBytes: options.boundarySearchBytes, limits: options.limits),
               starts.count > 1
         else { return [worker.scan(from: 0, until: .max)] }
-        let pieces = Mutex([LogScanPiece?](repeating: nil, count: starts.count))
+        let pieces = LogScanResults<Int, LogScanPiece>()
         DispatchQueue.concurrentPerform(iterations: starts.count) { index in
             let limit = index + 1 < starts.count ? starts[index + 1] : .max
-            let piece = worker.scan(from: starts[index], until: limit)
-            pieces.withLock { $0[index] = piece }
+            pieces.set(worker.scan(from: starts[index], until: limit), for: index)
         }
-        return pieces.withLock { $0.map { $0! } }
+        let scanned = pieces.all
+        return starts.indices.map { scanned[$0]! }
     }
 
     /// Scans the `.log` files too small to be split (`baseOffsets` gives each one's base
@@ -87,14 +86,13 @@ extension Verifier {
     /// that cannot be opened here is left for `scanLog` to meet.
     func prescanLogs(_ paths: [String], baseOffsets: [Int64?]) {
         guard options.jobs > 1, paths.count > 1 else { return }
-        let scanned = Mutex([String: LogScanPiece]())
+        let scanned = LogScanResults<String, LogScanPiece>()
         DispatchQueue.concurrentPerform(iterations: paths.count) { [options, progress, fileSystem] index in
             guard let file = try? fileSystem.open(paths[index], mode: .readOnly), let size = try? file.size(), size < options.minimumSplitBytes else { return }
             let worker = LogScanWorker(file: file, size: size, baseOffset: baseOffsets[index], options: options, progress: progress)
-            let piece = worker.scan(from: 0, until: .max)
-            scanned.withLock { $0[paths[index]] = piece }
+            scanned.set(worker.scan(from: 0, until: .max), for: paths[index])
         }
-        prescanned.merge(scanned.withLock { $0 }) { $1 }
+        prescanned.merge(scanned.all) { $1 }
     }
 
     /// Adds a piece's entries to `scan` in file order: reports their findings after the checks
