@@ -32,7 +32,7 @@ struct StrataVerify: ParsableCommand {
     @Option(name: .customLong("index-interval-bytes"), help: "With --repair: the topic's index.interval.bytes, for rebuilt indexes (default 4096).")
     var indexIntervalBytes = 4096
 
-    @Option(name: .customLong("jobs"), help: "Threads that read and check a large .log together (default: the number of active processors).")
+    @Option(name: .customLong("jobs"), help: "Threads that read and check .log files: a large one split among them, small segments one each; the default is the number of active processors.")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .customLong("no-progress"), help: "No progress bar, even on a terminal.")

@@ -7,9 +7,9 @@ import Strata
 import StrataTools
 
 /// The tools section: `strata-verify`'s CRC pass over a partition directory (uncompressed and
-/// lz4), with its default number of threads, next to reading the same `.log` bytes as `cat`
-/// does (one thread), in the same run and with the page
-/// cache warm; and `strata-dump --json --deep-iteration --print-data-log` in MB/s of log.
+/// lz4), with its default number of threads and with one, next to reading the same `.log`
+/// bytes as `cat` does (one thread), in the same run and with the page cache warm; and
+/// `strata-dump --json --deep-iteration --print-data-log` in MB/s of log.
 /// Both run in-process with their output counted and dropped (as `> /dev/null` would).
 enum ToolsBenchmark {
     /// Counts what a tool writes and drops it.
