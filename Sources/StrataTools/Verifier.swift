@@ -22,6 +22,9 @@ public final class Verifier {
     public internal(set) var stats = VerifyStats()
     /// What each verified segment needs from a repair (filled as partitions are verified).
     var segmentVerdicts: [SegmentVerdict] = []
+    /// Small `.log` files already scanned by ``prescanLogs(_:baseOffsets:)``, by path, waiting
+    /// for ``scanLog(_:baseOffset:)`` to join them in their turn.
+    var prescanned: [String: LogScanPiece] = [:]
     let started = Date()
 
     /// Creates a verifier writing findings to `out` and, when given, a progress bar.

@@ -95,7 +95,7 @@ extension Verifier {
                                      computed: "a multiple of \(entrySize)", "a partial entry at the end"))
                 good = false
             }
-            let index = try open(file, length)
+            let index = try open(length <= VerifyIndexFile.largestInMemory ? try VerifyIndexFile(reading: file) : file, length)
             var zeroRun = ZeroRun()
             for slot in 0..<index.count {
                 let entry = try index.entry(slot)

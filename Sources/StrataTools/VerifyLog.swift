@@ -1,3 +1,4 @@
+import Dispatch
 import Strata
 
 extension Verifier {
@@ -5,87 +6,126 @@ extension Verifier {
     /// entry, offsets (strictly increasing, not below the base offset, representable), future
     /// timestamps and, with `--deep`, every record. Damaged entries are skipped whenever their
     /// size field still frames them, so one bad batch does not hide the rest.
+    ///
+    /// A large v2 file is read by `options.jobs` threads at once, each reading and checking its
+    /// own share (``LogScanSplit``, ``LogScanWorker``); the shares are joined in file order,
+    /// where the checks that depend on earlier entries are made, so the findings, counts and
+    /// verdicts are exactly those of one thread reading the file from start to end.
     func scanLog(_ path: String, baseOffset: Int64?) -> LogScan? {
         stats.files += 1
         stats.segments += 1
         var scan = LogScan(path: path, baseOffset: baseOffset)
+        let worker: LogScanWorker
         do {
-            var reader = try LogFileReader(path: path, limits: options.limits)
-            scan.size = reader.end
-            let context = CodecContext()
-            let doneBytes = stats.bytes
-            defer { stats.bytes = doneBytes + reader.position }
-            while true {
-                let position = reader.position
-                progress?.update(bytes: doneBytes + position, file: path)
-                let entry: LogEntry
-                do {
-                    guard let next = try reader.next() else { break }
-                    entry = next
-                } catch let error as StrataFormatError {
-                    if position == 0 && baseOffset == nil {
-                        report(VerifyFinding(.notKafkaFormat, file: path, position: 0, "not a Kafka segment: the first entry is unreadable (\(error.message))"))
-                        scan.isForeign = true
-                        return scan
-                    }
-                    report(VerifyFinding(.corruptEntry, file: path, position: position, offset: error.baseOffset, error.message))
-                    if try reader.skipEntry() {
-                        scan.damaged.append(position..<reader.position)
-                        continue
-                    }
-                    scan.tailStart = position
-                    break
-                }
-                stats.batches += 1
-                check(entry, in: &scan, context: context)
-            }
-            switch reader.stop {
-            case .partialEntry(let position, let declared, let available)?:
-                if position == 0 && baseOffset == nil {
-                    report(VerifyFinding(.notKafkaFormat, file: path, position: 0, declared: "\(declared) bytes", computed: "\(available) bytes",
-                                         "not a Kafka segment: its first entry runs past the end of the file"))
-                    scan.isForeign = true
-                    return scan
-                }
-                report(VerifyFinding(.partialTail, file: path, position: position, declared: "\(declared) bytes", computed: "\(available) bytes",
-                                     "the last entry runs past the end of the file (a torn write)"))
-                scan.tailStart = position
-            case .trailingBytes(let position, let count)?:
-                report(VerifyFinding(.trailingBytes, file: path, position: position, computed: "\(count) bytes", "stray bytes after the last entry"))
-                scan.tailStart = position
-            default:
-                break
-            }
-        } catch let error as StrataIOError {
-            report(VerifyFinding(.unreadable, file: path, "\(error)"))
-            return nil
+            let file = try fileSystem.open(path, mode: .readOnly)
+            scan.size = try file.size()
+            worker = LogScanWorker(file: file, size: scan.size, baseOffset: baseOffset, options: options, progress: progress)
         } catch {
             report(VerifyFinding(.unreadable, file: path, "\(error)"))
             return nil
         }
-        return scan
+        let doneBytes = stats.bytes
+        defer { progress?.update(bytes: stats.bytes, file: path) }
+        let pieces = prescanned.removeValue(forKey: path).map { [$0] } ?? scanInParallel(worker)
+        var piece = pieces[0]
+        while true {
+            join(piece, into: &scan)
+            switch piece.end {
+            case .boundary(let position):
+                // The next piece goes on from here when its thread started exactly here;
+                // otherwise its start was not a batch boundary, and this thread reads on.
+                let next = pieces.firstIndex { $0.start >= position }
+                if let next, pieces[next].start == position {
+                    piece = pieces[next]
+                } else {
+                    piece = worker.scan(from: position, until: next.map { pieces[$0].start } ?? .max)
+                }
+            case .endOfData(let position):
+                stats.bytes = doneBytes + position
+                return scan
+            case .tail(let finding):
+                report(finding)
+                scan.tailStart = finding.position
+                stats.bytes = doneBytes + finding.position!
+                return scan
+            case .foreign(let finding):
+                report(finding)
+                scan.isForeign = true
+                return scan
+            case .unreadable(let position, let finding):
+                report(finding)
+                stats.bytes = doneBytes + position
+                return nil
+            }
+        }
     }
 
-    /// The checks of one whole entry; a valid one joins `scan.batches`.
-    private func check(_ entry: LogEntry, in scan: inout LogScan, context: CodecContext) {
-        let path = scan.path
-        let position = entry.position
-        let range = position..<(position + entry.sizeInBytes)
-        guard entry.isValid else {
-            report(VerifyFinding(.crcMismatch, file: path, position: position, offset: entry.storedOffset,
-                                 declared: String(entry.storedCRC), computed: String(entry.computedCRC), "stored CRC does not match the entry's bytes"))
-            scan.damaged.append(range)
-            return
+    /// The pieces of the file, each scanned by its own thread from its start up to the next
+    /// one's: one piece for a small file, a legacy one, or `jobs` 1 (and when reading fails
+    /// while looking for starts, so that the one thread meets the failure where it lies).
+    private func scanInParallel(_ worker: LogScanWorker) -> [LogScanPiece] {
+        let size = worker.size
+        guard options.jobs > 1, size >= max(options.minimumSplitBytes, EntryFraming.headerSize),
+              (try? worker.file.read(at: EntryFraming.headerSize - 1, count: 1).getInteger(at: 0, as: UInt8.self)) == 2,
+              let starts = try? LogScanSplit.starts(of: worker.file, size: size, jobs: options.jobs, minimumShareBytes: options.minimumShareBytes,
+                                                      searchBytes: options.boundarySearchBytes, limits: options.limits),
+              starts.count > 1
+        else { return [worker.scan(from: 0, until: .max)] }
+        let pieces = LogScanResults<Int, LogScanPiece>()
+        DispatchQueue.concurrentPerform(iterations: starts.count) { index in
+            let limit = index + 1 < starts.count ? starts[index + 1] : .max
+            pieces.set(worker.scan(from: starts[index], until: limit), for: index)
         }
-        let first: Int64
-        do {
-            first = try entry.firstOffset(limits: options.limits)
-        } catch {
-            report(VerifyFinding(.invalidRecords, file: path, position: position, offset: entry.storedOffset, error.message))
-            scan.damaged.append(range)
-            return
+        let scanned = pieces.all
+        return starts.indices.map { scanned[$0]! }
+    }
+
+    /// Scans the `.log` files too small to be split (`baseOffsets` gives each one's base
+    /// offset) on `options.jobs` threads at once, a file per thread, for ``scanLog(_:baseOffset:)``
+    /// to join in its turn, so that a partition of small segments uses every core too. A file
+    /// that cannot be opened here is left for `scanLog` to meet.
+    func prescanLogs(_ paths: [String], baseOffsets: [Int64?]) {
+        guard options.jobs > 1, paths.count > 1 else { return }
+        let scanned = LogScanResults<String, LogScanPiece>()
+        DispatchQueue.concurrentPerform(iterations: paths.count) { [options, progress, fileSystem] index in
+            guard let file = try? fileSystem.open(paths[index], mode: .readOnly), let size = try? file.size(), size < options.minimumSplitBytes else { return }
+            let worker = LogScanWorker(file: file, size: size, baseOffset: baseOffsets[index], options: options, progress: progress)
+            scanned.set(worker.scan(from: 0, until: .max), for: paths[index])
         }
-        let last = entry.lastOffset
+        prescanned.merge(scanned.all) { $1 }
+    }
+
+    /// Adds a piece's entries to `scan` in file order: reports their findings after the checks
+    /// that depend on the entries before (offsets increasing, the base offset), and counts them.
+    private func join(_ piece: LogScanPiece, into scan: inout LogScan) {
+        for entry in piece.entries {
+            switch entry.verdict {
+            case .unframed:
+                entry.findings.forEach(report)
+                scan.damaged.append(entry.range)
+            case .damaged:
+                stats.batches += 1
+                entry.findings.forEach(report)
+                scan.damaged.append(entry.range)
+            case .checked(let first, let last, let keep):
+                stats.batches += 1
+                checkOrder(of: entry, first: first, last: last, in: &scan)
+                if let marker = entry.abortMarker { scan.abortMarkers[marker.offset] = marker.producerId }
+                entry.findings.forEach(report)
+                stats.records += entry.records
+                if keep {
+                    scan.batches.append(ScannedBatch(position: entry.position, size: entry.size, firstOffset: first, lastOffset: last, maxTimestamp: entry.maxTimestamp))
+                } else {
+                    scan.damaged.append(entry.range)
+                }
+            }
+        }
+    }
+
+    /// The checks of a valid entry against the file name's base offset and the valid batch
+    /// before it.
+    private func checkOrder(of entry: ScannedEntry, first: Int64, last: Int64, in scan: inout LogScan) {
+        let path = scan.path, position = entry.position
         if let base = scan.baseOffset {
             if first < base && !scan.hasOffsetProblems {
                 report(VerifyFinding(.baseOffsetMismatch, file: path, position: position, offset: first, declared: "base offset \(base) (file name)",
@@ -102,73 +142,6 @@ extension Verifier {
                                  computed: "\(first)", "offsets do not increase"))
             scan.hasOffsetProblems = true
         }
-        if last < first {
-            report(VerifyFinding(.offsetOrder, file: path, position: position, offset: first, declared: "last offset \(last)",
-                                 computed: "first offset \(first)", "the batch's last offset is below its first"))
-            scan.hasOffsetProblems = true
-        }
-        if entry.maxTimestamp > options.now + options.futureThresholdMs {
-            report(VerifyFinding(.futureTimestamp, file: path, position: position, offset: last, declared: String(entry.maxTimestamp),
-                                 computed: "now \(options.now)", "a timestamp more than \(options.futureThresholdMs) ms in the future"))
-        }
-        if case .batch(let batch) = entry, batch.header.isControl {
-            do {
-                if try batch.controlType(limits: options.limits) == .abort { scan.abortMarkers[batch.header.baseOffset] = batch.header.producerId }
-            } catch {
-                report(VerifyFinding(.invalidRecords, file: path, position: position, offset: first, "control batch: \(error.message)"))
-            }
-        }
-        if options.deep {
-            guard checkRecords(of: entry, file: path, context: context) else {
-                scan.damaged.append(range)
-                return
-            }
-        } else if case .batch(let batch) = entry {
-            stats.records += Int(batch.header.recordsCount)
-        } else {
-            stats.records += 1
-        }
-        scan.batches.append(ScannedBatch(position: position, size: entry.sizeInBytes, firstOffset: first, lastOffset: last, maxTimestamp: entry.maxTimestamp))
-    }
-
-    /// `--deep`: every record parses (and decompresses), the count and offsets agree with the
-    /// header, inner legacy messages carry valid CRCs. Returns false when the entry is damaged.
-    private func checkRecords(of entry: LogEntry, file: String, context: CodecContext) -> Bool {
-        let position = entry.position
-        do {
-            switch entry {
-            case .batch(let batch):
-                let h = batch.header
-                let records = try batch.records(limits: options.limits, context: context)
-                stats.records += records.count
-                if records.count != Int(h.recordsCount) {
-                    report(VerifyFinding(.recordCountMismatch, file: file, position: position, offset: h.baseOffset,
-                                         declared: "\(h.recordsCount) records", computed: "\(records.count) records", "record count disagrees with the header"))
-                    return false
-                }
-                var previous: Int64? = nil
-                for record in records {
-                    if record.offset < h.baseOffset || record.offset > h.lastOffset || record.offset <= (previous ?? .min) {
-                        report(VerifyFinding(.recordCountMismatch, file: file, position: position, offset: record.offset,
-                                             declared: "offsets \(h.baseOffset)...\(h.lastOffset)", computed: "record offset \(record.offset)",
-                                             "a record offset outside the batch or out of order"))
-                        return false
-                    }
-                    previous = record.offset
-                }
-            case .legacy(let legacy):
-                let inner = try legacy.innerMessages(limits: options.limits, context: context)
-                stats.records += inner.count
-                for message in inner where !message.isValid {
-                    report(VerifyFinding(.crcMismatch, file: file, position: position, offset: message.offset,
-                                         declared: String(message.crc), computed: String(message.computedCRC), "an inner message's CRC does not match"))
-                    return false
-                }
-            }
-        } catch {
-            report(VerifyFinding(.invalidRecords, file: file, position: position, offset: entry.storedOffset, error.message))
-            return false
-        }
-        return true
+        if last < first { scan.hasOffsetProblems = true }
     }
 }

@@ -1,7 +1,7 @@
 import Strata
 
 /// One valid batch of a scanned `.log`, kept for the index checks.
-struct ScannedBatch: Sendable {
+struct ScannedBatch: Sendable, Hashable {
     var position: Int
     var size: Int
     var firstOffset: Int64
@@ -10,7 +10,7 @@ struct ScannedBatch: Sendable {
 }
 
 /// What scanning one `.log` (or KRaft snapshot) found, beyond its findings.
-struct LogScan: Sendable {
+struct LogScan: Sendable, Hashable {
     /// The file.
     var path: String
     /// The base offset its name gives (nil for a file not named as a segment).

@@ -1,7 +1,7 @@
 import Strata
 
 /// What repair needs to know about one verified segment.
-struct SegmentVerdict: Sendable {
+struct SegmentVerdict: Sendable, Hashable {
     var directory: String
     var baseOffset: Int64
     /// The log scan (its batch table dropped once the indexes are checked).
@@ -78,7 +78,12 @@ extension Verifier {
         }
         var previous: (path: String, last: Int64)? = nil
         var logEnd: Int64? = nil
-        for base in logBases {
+        let jobs = max(options.jobs, 1)
+        for (index, base) in logBases.enumerated() {
+            if index % jobs == 0 {
+                let group = logBases[index..<min(index + jobs, logBases.count)]
+                prescanLogs(group.map { directory + "/" + SegmentFileName.name(for: $0, suffix: SegmentFileName.logSuffix) }, baseOffsets: group.map { $0 })
+            }
             guard let scan = verifySegment(directory: directory, baseOffset: base, onlyIndex: nil, isActive: base == logBases.last) else { continue }
             if let previous, base <= previous.last || (scan.batches.first?.firstOffset ?? .max) <= previous.last {
                 let first = scan.batches.first?.firstOffset ?? base
@@ -89,6 +94,7 @@ extension Verifier {
             if let last = scan.batches.last?.lastOffset { previous = (scan.path, last) }
             logEnd = max(logEnd ?? .min, scan.nextOffset ?? base)
         }
+        prescanned = [:]
         for name in names {
             if let offset = ProducerSnapshotFile.offset(ofFileName: name) {
                 verifySnapshot(directory + "/" + name, logEndOffset: logEnd, offset: offset)

@@ -6,9 +6,14 @@ import Darwin
 import Foundation
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
-public final class VerifyProgress {
+///
+/// The threads scanning one file report to it at once: a lock guards its state, and it draws
+/// at most ten times a second.
+public final class VerifyProgress: @unchecked Sendable {
     private let total: Int
     private let output: StandardStream
+    private let lock = NSLock()
+    private var done = 0
     private var lastDraw = Date.distantPast
     private var drawn = false
 
@@ -22,12 +27,38 @@ public final class VerifyProgress {
         self.output = StandardStream.error()
     }
 
-    /// Redraws (at most ten times a second) with `bytes` done, in `file`.
+    /// Sets the bytes done to `bytes`, in `file`, and redraws when due.
     func update(bytes: Int, file: String) {
+        lock.withLock {
+            done = bytes
+            drawIfDue(file: file)
+        }
+    }
+
+    /// Adds `bytes` to the bytes done, in `file`, and redraws when due.
+    func advance(by bytes: Int, file: String) {
+        lock.withLock {
+            done += bytes
+            drawIfDue(file: file)
+        }
+    }
+
+    /// Erases the bar (before a line of output, and at the end).
+    func clear() {
+        lock.withLock {
+            guard drawn else { return }
+            output.write("\r\u{1B}[K")
+            output.flush()
+            drawn = false
+        }
+    }
+
+    /// Draws at most ten times a second; the caller holds the lock.
+    private func drawIfDue(file: String) {
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
-        let fraction = min(1, Double(bytes) / Double(total))
+        let fraction = min(1, Double(done) / Double(total))
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
@@ -35,14 +66,6 @@ public final class VerifyProgress {
         output.write("\r\u{1B}[K[\(bar)] " + String(format: "%3.0f%% ", fraction * 100) + name)
         output.flush()
         drawn = true
-    }
-
-    /// Erases the bar (before a line of output, and at the end).
-    func clear() {
-        guard drawn else { return }
-        output.write("\r\u{1B}[K")
-        output.flush()
-        drawn = false
     }
 
     /// Bytes of `.log` data under `path` (a file or directories a few levels deep).

@@ -32,6 +32,9 @@ struct StrataVerify: ParsableCommand {
     @Option(name: .customLong("index-interval-bytes"), help: "With --repair: the topic's index.interval.bytes, for rebuilt indexes (default 4096).")
     var indexIntervalBytes = 4096
 
+    @Option(name: .customLong("jobs"), help: "Threads that read and check .log files: a large one split among them, small segments one each; the default is the number of active processors.")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
     @Flag(name: .customLong("no-progress"), help: "No progress bar, even on a terminal.")
     var noProgress = false
 
@@ -40,6 +43,7 @@ struct StrataVerify: ParsableCommand {
         if futureMs < 0 { throw ValidationError("--future-ms must not be negative") }
         if dryRun && !repair { throw ValidationError("--dry-run goes with --repair") }
         if indexIntervalBytes < 0 { throw ValidationError("--index-interval-bytes must not be negative") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func makeVerifier(out: ToolOutput) -> Verifier {
@@ -47,6 +51,7 @@ struct StrataVerify: ParsableCommand {
         options.deep = deep
         options.json = json
         options.futureThresholdMs = futureMs
+        options.jobs = jobs
         let total = paths.reduce(0) { $0 + VerifyProgress.logBytes(under: $1) }
         let progress = noProgress ? nil : VerifyProgress.forTerminal(totalBytes: total)
         return Verifier(options: options, out: out, progress: progress)

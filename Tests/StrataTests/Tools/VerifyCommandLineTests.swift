@@ -34,6 +34,23 @@ import Testing
         #expect(try Self.run(["--future-ms", "-1", directory]).status == 64)
     }
 
+    @Test func jobsMustBePositiveAndOneThreadFindsWhatTheDefaultFinds() throws {
+        let directory = try VerifyTestSupport.writePartition()
+        try VerifyTestSupport.flipBit(try VerifyTestSupport.segmentLogs(directory)[1], at: 50, bit: 5)
+        for bad in ["0", "-1", "many"] {
+            let run = try Self.run(["--jobs", bad, directory])
+            #expect(run.status == 64, "--jobs \(bad)")
+            #expect(run.stderr.contains("--jobs"), "--jobs \(bad): \(run.stderr)")
+        }
+        // The summary's last words are the time taken; everything before it must agree.
+        func findings(_ run: Run) -> [Substring] { run.stdout.split(separator: "\n").dropLast() }
+        let one = try Self.run(["--jobs", "1", directory])
+        let three = try Self.run(["--jobs", "3", directory])
+        let byDefault = try Self.run([directory])
+        #expect(one.status == 1 && three.status == 1 && byDefault.status == 1)
+        #expect(!findings(one).isEmpty && findings(one) == findings(byDefault) && findings(three) == findings(byDefault))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
     func aProgressBarIsDrawnOnlyOnATerminal() throws {
         let directory = try VerifyTestSupport.writePartition()

@@ -7,8 +7,9 @@ import Strata
 import StrataTools
 
 /// The tools section: `strata-verify`'s CRC pass over a partition directory (uncompressed and
-/// lz4) next to reading the same `.log` bytes as `cat` does, in the same run and with the page
-/// cache warm; and `strata-dump --json --deep-iteration --print-data-log` in MB/s of log.
+/// lz4), with its default number of threads and with one, next to reading the same `.log`
+/// bytes as `cat` does (one thread), in the same run and with the page cache warm; and
+/// `strata-dump --json --deep-iteration --print-data-log` in MB/s of log.
 /// Both run in-process with their output counted and dropped (as `> /dev/null` would).
 enum ToolsBenchmark {
     /// Counts what a tool writes and drops it.
@@ -24,7 +25,8 @@ enum ToolsBenchmark {
         defer { StorageFiles.removeTree(root) }
         print()
         print("# tools: a partition of \(Format.mebibytes(settings.logBytes)) MiB of records written by PartitionLog, page cache warm, best of \(repetitions)")
-        print("# verify = strata-verify's CRC pass (Verifier, no --deep) vs cat = read(2) of the same .log files into 1 MiB")
+        print("# verify = strata-verify's CRC pass (Verifier, no --deep, default --jobs \(VerifyOptions().jobs)) vs cat = read(2) of the same .log files into 1 MiB, one thread")
+        print("# verify-1 = the same with --jobs 1")
         print("# dump = strata-dump --json --deep-iteration --print-data-log (LogDumper), MB/s of .log bytes")
         let table = Table([.text("codec", 6), .text("figure", 8), .number("log MiB", 8), .number("MB/s", 8), .number("cat MB/s", 9),
                            .number("ratio", 6), .text("target", 16), .text("met", 4)])
@@ -42,11 +44,8 @@ enum ToolsBenchmark {
             let stored = logs.reduce(0) { $0 + StorageFiles.size($1) }
             _ = StorageFiles.readSequentially(logs, buffer: buffer)
             let cat = try best(repetitions) { _ = StorageFiles.readSequentially(logs, buffer: buffer) }
-            let verify = try best(repetitions) {
-                let verifier = Verifier(options: VerifyOptions(), out: CountingOutput())
-                verifier.verify(path: directory)
-                guard verifier.findings.isEmpty else { throw StorageBenchError("strata-verify found \(verifier.findings.count) problems in \(directory)") }
-            }
+            let verify = try best(repetitions) { try verifyClean(directory, jobs: VerifyOptions().jobs) }
+            let verifyOneThread = try best(repetitions) { try verifyClean(directory, jobs: 1) }
             var options = LogDumper.Options()
             options.json = true
             options.deepIteration = true
@@ -61,6 +60,8 @@ enum ToolsBenchmark {
             let verifyMet = scoreboard.record(verifyTarget.isMet(rate: rate(verify), ratio: cat / verify), "tools verify \(pool.codec.name) >= 0.7 x cat")
             table.printRow([pool.codec.name, "verify", Format.mebibytes(stored), Format.megabytes(rate(verify)), Format.megabytes(rate(cat)),
                             Format.ratio(cat / verify), verifyTarget.description, verifyMet])
+            table.printRow([pool.codec.name, "verify-1", Format.mebibytes(stored), Format.megabytes(rate(verifyOneThread)), Format.megabytes(rate(cat)),
+                            Format.ratio(cat / verifyOneThread), "information", ""])
             let dumpTarget = Target.rate(200e6, unit: 1e6, unitName: "MB/s")
             let dumpMet = scoreboard.record(dumpTarget.isMet(rate: rate(dump), ratio: cat / dump), "tools dump \(pool.codec.name) >= 200 MB/s")
             table.printRow([pool.codec.name, "dump", Format.mebibytes(stored), Format.megabytes(rate(dump)), Format.megabytes(rate(cat)),
@@ -68,6 +69,15 @@ enum ToolsBenchmark {
             StorageFiles.removeTree(directory)
         }
         return scoreboard
+    }
+
+    /// `strata-verify`'s CRC pass over `directory` with `jobs` threads, which must find nothing.
+    private static func verifyClean(_ directory: String, jobs: Int) throws {
+        var options = VerifyOptions()
+        options.jobs = jobs
+        let verifier = Verifier(options: options, out: CountingOutput())
+        verifier.verify(path: directory)
+        guard verifier.findings.isEmpty else { throw StorageBenchError("strata-verify found \(verifier.findings.count) problems in \(directory)") }
     }
 
     /// The fastest of `repetitions` runs of `body`, in seconds.
