@@ -251,13 +251,17 @@ public final class Producer: Sendable {
 
     // MARK: - Writing (on `queue`)
 
-    /// Writes the batches of ready partitions until none is left (the loop that sends wake
-    /// only when it is not running). When it runs dry it watches ``workReady`` for a moment
-    /// before it stops: under a steady stream of sends the next batch is ready within
-    /// microseconds, and waking the loop again would cost each batch a thread wake-up.
-    private func drainLoop() {
-        // buffer.memory of the last round's batches, given back with the next round's lock.
-        var written = 0
+    /// Writes the batches of ready partitions, a round at a time, until none is left (the loop
+    /// that sends wake only when it is not running). After a round that wrote something it
+    /// queues its next round behind whatever else is queued (a flush, a linger timer), so a
+    /// steady stream of sends never holds those up. When it runs dry it watches ``workReady``
+    /// for a moment before it stops: under a steady stream of sends the next batch is ready
+    /// within microseconds, and waking the loop again would cost each batch a thread wake-up.
+    ///
+    /// - Parameter written: buffer.memory of the last round's batches, given back under the
+    ///   lock this round takes anyway.
+    private func drainLoop(releasing written: Int = 0) {
+        var written = written
         while true {
             workReady.store(false, ordering: .relaxed)
             let (work, waiters) = state.withLock { state in
@@ -268,7 +272,9 @@ public final class Producer: Sendable {
             written = 0
             if !work.isEmpty {
                 for (topicPartition, batches) in work { written += write(batches, to: topicPartition) }
-                continue
+                let releasing = written
+                queue.async { self.drainLoop(releasing: releasing) }
+                return
             }
             if awaitWork(forNanoseconds: Self.drainLoopPatience) { continue }
             let stopped = state.withLock { state in

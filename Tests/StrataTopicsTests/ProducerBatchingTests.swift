@@ -150,4 +150,42 @@ import Testing
             #expect(entries.reduce(0) { $0 + Int($1.lastOffset - (try! $1.firstOffset()) + 1) } == 2 * accepted + 1)
         }
     }
+
+    @Test func aSteadyStreamOfSendsHoldsUpNeitherFlushNorLingerTimers() throws {
+        try withTopics { topics, _ in
+            try topics.create("stream", partitions: 2)
+            // acks=all: each write waits for an fsync, so the writer always finds a full batch
+            // of the stream ready when it is done with the last one.
+            var config = ProducerConfig(acks: .all, lingerMs: 20)
+            config.batchSize = 2_000
+            config.bufferMemory = 64 << 10
+            let producer = topics.makeProducer(config)
+            let stop = NIOLockedValueBox(false)
+            let stopped = DispatchSemaphore(value: 0)
+            // Full batches for partition 0, without a pause, for up to 20 s.
+            Thread.detachNewThread {
+                let deadline = Date().addingTimeInterval(20)
+                while !stop.withLockedValue({ $0 }) && Date() < deadline {
+                    producer.send(ProducerRecord(topic: "stream", partition: 0, key: nil, value: String(repeating: "s", count: 500))) { _ in }
+                }
+                stopped.signal()
+            }
+            defer {
+                stop.withLockedValue { $0 = true }
+                stopped.wait()
+            }
+            usleep(100_000)
+            // One record for partition 1 waits only for its linger, not for the stream to end.
+            let lingered = DispatchSemaphore(value: 0)
+            producer.send(ProducerRecord(topic: "stream", partition: 1, key: nil, value: "alone")) { _ in lingered.signal() }
+            let sent = Date()
+            #expect(lingered.wait(timeout: .now() + 5) == .success)
+            #expect(Date().timeIntervalSince(sent) < 1)
+            // A flush returns while the stream goes on.
+            let started = Date()
+            try producer.sendSync(ProducerRecord(topic: "stream", partition: 1, key: nil, value: "flushed"))
+            producer.flush()
+            #expect(Date().timeIntervalSince(started) < 1)
+        }
+    }
 }
