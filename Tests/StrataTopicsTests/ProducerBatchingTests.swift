@@ -22,12 +22,17 @@ import Testing
         return done
     }
 
+    /// A topic and a producer whose batches hold `batchSize` bytes and otherwise linger ten minutes.
+    private func lingeringProducer(_ topics: Topics, topic: String, partitions: Int, batchSize: Int) throws -> Producer {
+        try topics.create(topic, partitions: partitions)
+        var config = ProducerConfig(acks: .leader, lingerMs: 600_000)
+        config.batchSize = batchSize
+        return topics.makeProducer(config)
+    }
+
     @Test func fullBatchesAreWrittenWithoutWaitingForTheLinger() throws {
         try withTopics { topics, directory in
-            try topics.create("full", partitions: 1)
-            var config = ProducerConfig(acks: .leader, lingerMs: 600_000)
-            config.batchSize = 2_000
-            let producer = topics.makeProducer(config)
+            let producer = try lingeringProducer(topics, topic: "full", partitions: 1, batchSize: 2_000)
             let results = NIOLockedValueBox([Int: RecordMetadata]())
             _ = sendMany(producer, topic: "full", count: 100, results: results)
             // No flush: the full batches must arrive long before a ten-minute linger.
@@ -78,10 +83,7 @@ import Testing
 
     @Test func idempotentSequencesRunOnAcrossBatchesAndPartitions() throws {
         try withTopics { topics, directory in
-            try topics.create("numbered", partitions: 2)
-            var config = ProducerConfig(acks: .leader, lingerMs: 600_000)
-            config.batchSize = 1_000
-            let producer = topics.makeProducer(config)
+            let producer = try lingeringProducer(topics, topic: "numbered", partitions: 2, batchSize: 1_000)
             for index in 0..<60 {
                 producer.send(ProducerRecord(topic: "numbered", partition: Int32(index % 2), key: nil, value: String(repeating: "s", count: 80))) { _ in }
             }
