@@ -146,7 +146,7 @@ extension LogDumper {
                 let transaction = entry.currentTxnFirstOffset >= 0 ? "OptionalLong[\(entry.currentTxnFirstOffset)]" : "OptionalLong.empty"
                 var line = "producerId: \(entry.producerId) producerEpoch: \(entry.producerEpoch) coordinatorEpoch: \(entry.coordinatorEpoch) currentTxnFirstOffset: \(transaction) lastTimestamp: \(entry.timestamp) "
                 if entry.lastOffset >= 0 {
-                    let first = entry.lastSequence >= entry.offsetDelta ? entry.lastSequence - entry.offsetDelta : Int32.max - (entry.offsetDelta - entry.lastSequence) + 1
+                    let first = RecordBatchHeader.sequence(entry.lastSequence, minus: entry.offsetDelta)
                     line += "firstSequence: \(first) lastSequence: \(entry.lastSequence) lastOffset: \(entry.lastOffset) offsetDelta: \(entry.offsetDelta) timestamp: \(entry.timestamp)"
                 }
                 out.line(line)

@@ -61,11 +61,18 @@ public struct RecordBatchHeader: Sendable, Hashable {
     /// The sequence of the last record, wrapping from Int32.max to 0; -1 when not idempotent.
     public var lastSequence: Int32 { Self.sequence(base: baseSequence, plus: lastOffsetDelta) }
 
-    /// `base + delta` with Kafka's sequence wrap-around; -1 stays -1.
+    /// `base + delta` with Kafka's sequence wrap-around; -1 stays -1. The arithmetic wraps as
+    /// Java's does, so a hostile header (a negative delta) gives the number Kafka's tools print.
     public static func sequence(base: Int32, plus delta: Int32) -> Int32 {
         guard base >= 0 else { return -1 }
-        if base > Int32.max - delta { return delta - (Int32.max - base) - 1 }
-        return base + delta
+        if base > Int32.max &- delta { return delta &- (Int32.max &- base) &- 1 }
+        return base &+ delta
+    }
+
+    /// `sequence - decrement` with Kafka's wrap-around (its `decrementSequence`): below zero it
+    /// continues down from Int32.max. The arithmetic wraps as Java's does, for hostile values.
+    public static func sequence(_ sequence: Int32, minus decrement: Int32) -> Int32 {
+        sequence < decrement ? Int32.max &- (decrement &- sequence) &+ 1 : sequence &- decrement
     }
 
     /// Creates a header from its fields.

@@ -259,7 +259,7 @@ extension ProducerState {
     /// The first sequence of a batch from its last sequence and delta, with wrap-around.
     static func firstSequence(last: Int32, delta: Int32) -> Int32 {
         guard last >= 0 else { return -1 }
-        return last >= delta ? last - delta : Int32.max - (delta - last) + 1
+        return RecordBatchHeader.sequence(last, minus: delta)
     }
 
     /// The state a snapshot entry describes.

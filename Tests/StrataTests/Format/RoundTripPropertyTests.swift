@@ -106,6 +106,13 @@ import Testing
         #expect(RecordBatchHeader.sequence(base: Int32.max - 1, plus: 3) == 1)
         #expect(RecordBatchHeader.sequence(base: Int32.max, plus: 0) == Int32.max)
         #expect(RecordBatchHeader.sequence(base: -1, plus: 5) == -1)
+        // Hostile deltas wrap as Java's int arithmetic does (what kafka-dump-log prints), never trap.
+        #expect(RecordBatchHeader.sequence(base: Int32.max, plus: -5) == -6)
+        #expect(RecordBatchHeader.sequence(base: 3, plus: Int32.min) == Int32(truncatingIfNeeded: Int64(Int32.min) - Int64(Int32.max - 3) - 1))
+        #expect(RecordBatchHeader.sequence(5, minus: 2) == 3)
+        #expect(RecordBatchHeader.sequence(1, minus: 3) == Int32.max - 1)
+        #expect(RecordBatchHeader.sequence(Int32.max, minus: -5) == Int32.min + 4)
+        #expect(RecordBatchHeader.sequence(Int32.min, minus: Int32.max) == Int32.max &- (Int32.max &- Int32.min) &+ 1)
     }
 
     @Test func builderRespectsTheMaximumBatchSize() throws {
