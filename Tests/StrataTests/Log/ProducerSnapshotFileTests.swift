@@ -111,6 +111,19 @@ import Testing
         #expect(error.description.hasSuffix("in \(path) at byte \(position)"), "\(error)")
     }
 
+    @Test func hostileSequencesWrapAsKafkasDoInsteadOfTrapping() {
+        // A snapshot with a valid CRC can still hold any numbers: a negative offset delta below
+        // the largest sequence. Kafka's decrementSequence wraps in Java's int arithmetic.
+        let hostile = ProducerSnapshotEntry(producerId: 7, producerEpoch: 0, lastSequence: Int32.max, lastOffset: 10, offsetDelta: -5,
+                                            timestamp: 0, coordinatorEpoch: -1, currentTxnFirstOffset: -1)
+        let state = ProducerState(snapshot: hostile)
+        #expect(state.batches.first?.firstSequence == Int32.min + 4)
+        #expect(state.lastSequence == Int32.max)
+        let fromBelow = ProducerState(snapshot: ProducerSnapshotEntry(producerId: 8, producerEpoch: 0, lastSequence: 0, lastOffset: 10, offsetDelta: Int32.max,
+                                                                      timestamp: 0, coordinatorEpoch: -1, currentTxnFirstOffset: -1))
+        #expect(fromBelow.batches.first?.firstSequence == 1)
+    }
+
     @Test func crcMismatchGivesBothValues() throws {
         let bytes = Self.damaged { $0[30] ^= 0x01 }
         let declared = UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5])
