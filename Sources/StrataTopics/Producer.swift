@@ -325,7 +325,11 @@ public final class Producer: Sendable {
             for batch in batches { fail(batch, error) }
             return held
         }
-        for batch in batches { write(batch, to: &log) }
+        if config.acks == .all && producerId >= 0 && batches.count > 1 {
+            writeGroupCommitted(batches, to: &log)
+        } else {
+            writeEach(batches, to: &log)
+        }
         return held
     }
 
@@ -340,45 +344,88 @@ public final class Producer: Sendable {
         if waiters > 0 { state.signalChange() }
     }
 
-    /// Numbers the batch (producer id, epoch, sequence), encodes it and appends it, retrying
-    /// the same bytes after an I/O error; then completes its sends in order.
-    private func write(_ pending: PendingBatch, to log: inout PartitionLog) {
-        let topicPartition = log.topicPartition
-        let count = Int(pending.builder.recordCount)
+    /// A batch numbered for the log: its encoded bytes carry the producer id, epoch and sequence.
+    private struct NumberedBatch {
+        var pending: PendingBatch
+        var batch: ProducedBatch
+        var sequence: Int32
+        var count: Int { pending.recordCount }
+    }
+
+    /// Numbers a batch (producer id, epoch, the partition's next sequence) and encodes it; nil,
+    /// after failing its sends, when encoding fails.
+    private func number(_ pending: PendingBatch, for topicPartition: TopicPartition) -> NumberedBatch? {
         let (epoch, sequence) = numbering.withLockedValue { ($0.epoch, $0.sequences[topicPartition] ?? 0) }
         var builder = pending.builder
         if producerId >= 0 { builder.setProducer(id: producerId, epoch: epoch, baseSequence: sequence) }
-        let batch: ProducedBatch
         do {
-            batch = try builder.buildProduced(context: context)
+            return NumberedBatch(pending: pending, batch: try builder.buildProduced(context: context), sequence: sequence)
         } catch {
             fail(pending, error)
-            return
+            return nil
         }
+    }
+
+    /// Writes batches one at a time: each is acknowledged as ``ProducerConfig/acks`` asks
+    /// (fsynced first for acks=all) and its sends completed.
+    private func writeEach(_ batches: [PendingBatch], to log: inout PartitionLog) {
+        let durability: AppendDurability = config.acks == .all ? .fsynced : .written
+        for pending in batches {
+            guard let numbered = number(pending, for: log.topicPartition),
+                  let result = append(numbered, to: &log, durability: durability, advancesSequence: true) else { continue }
+            complete(pending, at: result, in: log.topicPartition)
+        }
+    }
+
+    /// acks=all with several batches of a partition ready: appends them all, then one fsync
+    /// makes them durable together, then completes their sends. If that fsync fails, each batch
+    /// is appended again with its own fsync, the same bytes, so the log answers a batch it
+    /// already holds with its offsets instead of writing it twice (idempotent producers only).
+    private func writeGroupCommitted(_ batches: [PendingBatch], to log: inout PartitionLog) {
+        let topicPartition = log.topicPartition
+        var appended: [(numbered: NumberedBatch, result: AppendResult)] = []
+        for pending in batches {
+            guard let numbered = number(pending, for: topicPartition),
+                  let result = append(numbered, to: &log, durability: .written, advancesSequence: true) else { continue }
+            appended.append((numbered, result))
+        }
+        guard let last = appended.last?.result else { return }
+        do {
+            if log.recoveryPoint <= last.lastOffset { try log.flush(upTo: last.lastOffset + 1) }
+            for (numbered, result) in appended { complete(numbered.pending, at: result, in: topicPartition) }
+        } catch {
+            topics.logger.warning("fsync of a group of batches failed; appending each again with its own", metadata: ["partition": "\(topicPartition)", "error": "\(error)"])
+            for (numbered, _) in appended {
+                guard let result = append(numbered, to: &log, durability: .fsynced, advancesSequence: false) else { continue }
+                complete(numbered.pending, at: result, in: topicPartition)
+            }
+        }
+    }
+
+    /// Appends a numbered batch with `durability`, retrying the same bytes after an I/O error
+    /// (reopening a log that stopped after a failed fsync; the log recognises a retry of a batch
+    /// it holds); moves the partition's sequence on when `advancesSequence`. Returns where it
+    /// landed, or nil after failing its sends.
+    private func append(_ numbered: NumberedBatch, to log: inout PartitionLog, durability: AppendDurability, advancesSequence: Bool) -> AppendResult? {
+        let topicPartition = log.topicPartition
+        let (pending, batch, count) = (numbered.pending, numbered.batch, numbered.count)
         var attempt = 0
         while true {
             let started = monotonicNanoseconds()
             do {
                 // Built here, so the log checks the builder's facts instead of decompressing it.
-                let result = try log.appendAsLeader(batch, durability: config.acks == .all ? .fsynced : .written)
-                // A retry answered as a duplicate returns before any fsync: acks=all still needs one.
-                if config.acks == .all && log.recoveryPoint <= result.lastOffset { try log.flush(upTo: result.lastOffset + 1) }
-                if producerId >= 0 {
+                let result = try log.appendAsLeader(batch, durability: durability)
+                // A retry answered as a duplicate returns before any fsync: it still needs one.
+                if durability == .fsynced && log.recoveryPoint <= result.lastOffset { try log.flush(upTo: result.lastOffset + 1) }
+                if producerId >= 0 && advancesSequence {
                     numbering.withLockedValue { state in
-                        let next = (Int64(sequence) + Int64(count)) % (Int64(Int32.max) + 1)
+                        let next = (Int64(numbered.sequence) + Int64(count)) % (Int64(Int32.max) + 1)
                         state.sequences[topicPartition] = Int32(next)
                     }
                 }
                 topics.metrics.produced(topic: topicPartition.topic, records: count, bytes: batch.bytes.readableBytes, nanoseconds: monotonicNanoseconds() - started)
                 topics.notifier.signal(topic: topicPartition.topic)
-                var offset = result.firstOffset
-                for waiting in pending.waiting {
-                    waiting.completion(.success(RecordMetadata(
-                        topic: topicPartition.topic, partition: topicPartition.partition, offset: offset,
-                        timestamp: result.logAppendTime ?? waiting.timestamp)))
-                    offset += 1
-                }
-                return
+                return result
             } catch {
                 if let refused = error as? AppendError, refused.code == .storageFailed, attempt < config.retries {
                     // The log stopped after an fsync failed: open it again (recovery makes what
@@ -389,7 +436,7 @@ public final class Producer: Sendable {
                         log = try topics.reopenPartition(log)
                     } catch {
                         fail(pending, error)
-                        return
+                        return nil
                     }
                     continue
                 }
@@ -397,18 +444,29 @@ public final class Producer: Sendable {
                     let code: TopicsError.Code = refused.code == .recordTooLarge || refused.code == .batchTooLarge ? .recordTooLarge : .appendRefused
                     fail(pending, TopicsError(code, "\(topicPartition) refused a batch of \(count) records: \(refused.message)"))
                     if refused.code == .producerState { startNewEpoch() }
-                    return
+                    return nil
                 }
                 attempt += 1
                 guard attempt <= config.retries else {
                     topics.logger.error("append failed after retries", metadata: ["partition": "\(topicPartition)", "error": "\(error)"])
                     startNewEpoch()
                     fail(pending, error)
-                    return
+                    return nil
                 }
                 topics.logger.warning("append failed; retrying", metadata: ["partition": "\(topicPartition)", "attempt": "\(attempt)", "error": "\(error)"])
                 usleep(useconds_t(max(0, config.retryBackoffMs) * 1000))
             }
+        }
+    }
+
+    /// Completes a written batch's sends in order with their offsets.
+    private func complete(_ pending: PendingBatch, at result: AppendResult, in topicPartition: TopicPartition) {
+        var offset = result.firstOffset
+        for waiting in pending.waiting {
+            waiting.completion(.success(RecordMetadata(
+                topic: topicPartition.topic, partition: topicPartition.partition, offset: offset,
+                timestamp: result.logAppendTime ?? waiting.timestamp)))
+            offset += 1
         }
     }
 

@@ -190,4 +190,74 @@ import Testing
             #expect(Date().timeIntervalSince(started) < 1)
         }
     }
+
+    /// Sends record 0 while the disk is slow, then 40 more that pile up as ready batches
+    /// behind its fsync; `beforeTheGroup` runs once they are queued. Returns every send's
+    /// result, by record number.
+    private func sendBehindASlowFsync(_ fileSystem: FailingSyncFileSystem, _ producer: Producer, topic: String,
+                                      beforeTheGroup: () -> Void) -> [Int: Result<RecordMetadata, any Error>] {
+        let results = NIOLockedValueBox([Int: Result<RecordMetadata, any Error>]())
+        let done = DispatchGroup()
+        func send(_ index: Int) {
+            done.enter()
+            producer.send(ProducerRecord(topic: topic, partition: 0, key: "k\(index)", value: String(repeating: "g", count: 100))) { result in
+                results.withLockedValue { $0[index] = result }
+                done.leave()
+            }
+        }
+        fileSystem.syncDelay.withLockedValue { $0 = 300_000 }
+        send(0)
+        usleep(50_000)
+        for index in 1...40 { send(index) }
+        beforeTheGroup()
+        fileSystem.syncDelay.withLockedValue { $0 = 0 }
+        _ = done.wait(timeout: .now() + 30)
+        return results.withLockedValue { $0 }
+    }
+
+    @Test func acksAllMakesBatchesReadyTogetherDurableWithOneFsync() throws {
+        let fileSystem = FailingSyncFileSystem()
+        var options = TopicsOptions()
+        options.storage.fileSystem = fileSystem
+        try withTopics(options: options) { topics, directory in
+            try topics.create("group", partitions: 1)
+            var config = ProducerConfig(acks: .all)
+            config.batchSize = 1_000
+            let producer = topics.makeProducer(config)
+            var syncsBefore = 0
+            let results = sendBehindASlowFsync(fileSystem, producer, topic: "group") { syncsBefore = fileSystem.syncs.withLockedValue { $0 } }
+            let offsets = try (0...40).map { try results[$0]!.get().offset }
+            #expect(offsets == (0...40).map { Int64($0) })
+            let entries = try storedEntries(directory.path, TopicPartition(topic: "group", partition: 0))
+            #expect(entries.count >= 5)
+            // Record 0's fsync, then one for all the batches that were ready together.
+            #expect(fileSystem.syncs.withLockedValue { $0 } - syncsBefore <= 2)
+            #expect(try topics.describe("group").partitions[0].durableOffset == 41)
+        }
+    }
+
+    @Test func aFailedGroupFsyncIsRetriedBatchByBatchWithoutDuplicates() throws {
+        let fileSystem = FailingSyncFileSystem()
+        var options = TopicsOptions()
+        options.storage.fileSystem = fileSystem
+        try withTopics(options: options) { topics, directory in
+            try topics.create("regroup", partitions: 1)
+            var config = ProducerConfig(acks: .all)
+            config.batchSize = 1_000
+            config.retryBackoffMs = 1
+            let producer = topics.makeProducer(config)
+            // Record 0's fsync has passed its failure check; the group's fsync fails.
+            let results = sendBehindASlowFsync(fileSystem, producer, topic: "regroup") { fileSystem.failuresLeft.withLockedValue { $0 = 1 } }
+            let offsets = try (0...40).map { try results[$0]!.get().offset }
+            #expect(offsets == (0...40).map { Int64($0) })
+            #expect(try topics.describe("regroup").partitions[0].durableOffset == 41)
+            #expect(try readAll(topics, "regroup").map(\.keyString) == (0...40).map { "k\($0)" })
+            var expected: Int32 = 0
+            for case .batch(let batch) in try storedEntries(directory.path, TopicPartition(topic: "regroup", partition: 0)) {
+                #expect(batch.header.baseSequence == expected)
+                expected += batch.header.recordsCount
+            }
+            #expect(expected == 41)
+        }
+    }
 }

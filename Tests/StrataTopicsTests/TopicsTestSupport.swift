@@ -68,6 +68,10 @@ final class FailingSyncFileSystem: FileSystem {
     let base = PosixFileSystem()
     let failuresLeft = NIOLockedValueBox(0)
     let diskFull = NIOLockedValueBox(false)
+    /// `.log` fsyncs so far.
+    let syncs = NIOLockedValueBox(0)
+    /// How long each `.log` fsync takes at least, in microseconds (after its failure check).
+    let syncDelay = NIOLockedValueBox<UInt32>(0)
     /// While set, every call that would change something fails with EROFS.
     let readOnly = NIOLockedValueBox(false)
 
@@ -78,7 +82,7 @@ final class FailingSyncFileSystem: FileSystem {
     func open(_ path: String, mode: FileOpenMode) throws(StrataIOError) -> any StorageFile {
         if mode != .readOnly { try refuseIfReadOnly("open", path) }
         let file = try base.open(path, mode: mode)
-        return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft, diskFull: diskFull) : file
+        return path.hasSuffix(".log") ? FailingSyncFile(file, failuresLeft: failuresLeft, diskFull: diskFull, syncs: syncs, syncDelay: syncDelay) : file
     }
     func exists(_ path: String) -> Bool { base.exists(path) }
     func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
@@ -109,10 +113,15 @@ final class FailingSyncFile: StorageFile {
     let file: any StorageFile
     let failuresLeft: NIOLockedValueBox<Int>
     let diskFull: NIOLockedValueBox<Bool>
-    init(_ file: any StorageFile, failuresLeft: NIOLockedValueBox<Int>, diskFull: NIOLockedValueBox<Bool>) {
+    let syncs: NIOLockedValueBox<Int>
+    let syncDelay: NIOLockedValueBox<UInt32>
+    init(_ file: any StorageFile, failuresLeft: NIOLockedValueBox<Int>, diskFull: NIOLockedValueBox<Bool>,
+         syncs: NIOLockedValueBox<Int>, syncDelay: NIOLockedValueBox<UInt32>) {
         self.file = file
         self.failuresLeft = failuresLeft
         self.diskFull = diskFull
+        self.syncs = syncs
+        self.syncDelay = syncDelay
     }
     var path: String { file.path }
     func size() throws(StrataIOError) -> Int { try file.size() }
@@ -127,7 +136,10 @@ final class FailingSyncFile: StorageFile {
             left -= 1
             return true
         }
+        syncs.withLockedValue { $0 += 1 }
         if fail { throw StrataIOError(call: "fsync", path: path, errno: 5) }
+        let delay = syncDelay.withLockedValue { $0 }
+        if delay > 0 { usleep(delay) }
         try file.sync()
     }
     func truncate(to size: Int) throws(StrataIOError) { try file.truncate(to: size) }
