@@ -31,6 +31,9 @@ public final class Consumer: Sendable {
         var generation = -1
         var positions: [TopicPartition: Int64] = [:]
         var buffers: [TopicPartition: ArraySlice<ConsumerRecord>] = [:]
+        /// Key and value bytes of each partition's buffered records (for the consumed-bytes
+        /// metric without a second pass over a whole fetch).
+        var bufferedBytes: [TopicPartition: Int] = [:]
         var lastCommitted: [TopicPartition: Int64] = [:]
         var nextPartition = 0
         var lastAutoCommit: Int64
@@ -180,8 +183,14 @@ public final class Consumer: Sendable {
         // A whole fetched array handed over as is shares its storage (no copy per record).
         if out.isEmpty { out = Array(taken) } else { out += taken }
         state.positions[partition] = last.offset + 1
-        topics.metrics.consumed(topic: partition.topic, group: config.groupID, records: taken.count,
-                                bytes: taken.reduce(0) { $0 + Swift.max(0, $1.keySize) + Swift.max(0, $1.valueSize) })
+        let bytes: Int
+        if rest.isEmpty, let all = state.bufferedBytes.removeValue(forKey: partition) {
+            bytes = all
+        } else {
+            bytes = taken.reduce(0) { $0 + Swift.max(0, $1.keySize) + Swift.max(0, $1.valueSize) }
+            state.bufferedBytes[partition]? -= bytes
+        }
+        topics.metrics.consumed(topic: partition.topic, group: config.groupID, records: taken.count, bytes: bytes)
     }
 
     /// Reads one partition from its position into its buffer; returns the bytes read.
@@ -201,14 +210,17 @@ public final class Consumer: Sendable {
         topics.metrics.fetched(topic: partition.topic, nanoseconds: monotonicNanoseconds() - started)
         var records: [ConsumerRecord] = []
         var bytes = 0
+        var payloadBytes = 0
         func add(_ record: Record) {
             guard record.offset >= position else { return }
             records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, offset: record.offset,
                                           timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers))
+            payloadBytes += (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0)
         }
         func add(_ view: RecordView, payload: ByteBuffer) {
             guard view.offset >= position else { return }
             records.append(ConsumerRecord(topic: partition.topic, partition: partition.partition, view: view, payload: payload))
+            payloadBytes += Swift.max(0, view.keySize) + Swift.max(0, view.valueSize)
         }
         // Room for the whole fetch at once (growing per batch would copy the array each time),
         // within a ceiling: the declared counts are not checked until the records are decoded.
@@ -232,6 +244,7 @@ public final class Consumer: Sendable {
             state.positions[partition] = Swift.max(position, last.lastOffset + 1)
         }
         state.buffers[partition] = records[...]
+        state.bufferedBytes[partition] = payloadBytes
         let reached = records.last.map { $0.offset + 1 } ?? state.positions[partition] ?? position
         topics.metrics.lag(partition, group: config.groupID, lag: Swift.max(0, result.highWatermark - reached))
         return bytes

@@ -77,8 +77,15 @@ final class TopicsMetrics: Sendable {
         var group: String
     }
 
+    private struct GroupPartition: Hashable {
+        var partition: TopicPartition
+        var group: String
+    }
+
     private let produce = NIOLockedValueBox([String: ProduceMetrics]())
     private let consume = NIOLockedValueBox([GroupTopic: ConsumeMetrics]())
+    private let fetchTimers = NIOLockedValueBox([String: CoreMetrics.Timer]())
+    private let lagGauges = NIOLockedValueBox([GroupPartition: Gauge]())
 
     func produced(topic: String, records: Int, bytes: Int, nanoseconds: UInt64) {
         // One lookup per batch: the labelled handles are built once per topic.
@@ -97,7 +104,13 @@ final class TopicsMetrics: Sendable {
     }
 
     func fetched(topic: String, nanoseconds: UInt64) {
-        timer("strata_fetch_duration", [("topic", topic)]).recordNanoseconds(Int64(clamping: nanoseconds))
+        let fetchTimer = fetchTimers.withLockedValue { cache in
+            if let known = cache[topic] { return known }
+            let made = timer("strata_fetch_duration", [("topic", topic)])
+            cache[topic] = made
+            return made
+        }
+        fetchTimer.recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     func consumed(topic: String, group: String?, records: Int, bytes: Int) {
@@ -114,7 +127,14 @@ final class TopicsMetrics: Sendable {
     }
 
     func lag(_ topicPartition: TopicPartition, group: String?, lag: Int64) {
-        gauge("strata_consumer_lag", [("topic", topicPartition.topic), ("partition", "\(topicPartition.partition)"), ("group", group ?? "")]).record(lag)
+        let key = GroupPartition(partition: topicPartition, group: group ?? "")
+        let lagGauge = lagGauges.withLockedValue { cache in
+            if let known = cache[key] { return known }
+            let made = gauge("strata_consumer_lag", [("topic", topicPartition.topic), ("partition", "\(topicPartition.partition)"), ("group", key.group)])
+            cache[key] = made
+            return made
+        }
+        lagGauge.record(lag)
     }
 }
 

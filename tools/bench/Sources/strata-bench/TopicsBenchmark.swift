@@ -67,12 +67,13 @@ enum TopicsBenchmark {
         }
     }
 
-    /// acks=1 produce and a full consume through the API, and the same through PartitionLog.
+    /// acks=1 produce through the API next to appending the same records to a PartitionLog, and
+    /// a full consume through the API next to PartitionLog reading and decoding the same log.
     static func throughput(size: Int, count: Int, root: String) throws -> Throughput {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let payload = value(size)
         let perBatch = max(1, 16_384 / (size + 12))
-        // Raw: build 16 KiB batches and append them; then read and decode every record.
+        // Raw: build 16 KiB batches and append them.
         var options = PartitionOpenOptions()
         options.cleanShutdown = true
         let log = try PartitionLog.open(directory: root + "/raw-0", options: options)
@@ -89,13 +90,31 @@ enum TopicsBenchmark {
             try log.appendAsLeader(try builder.build(context: context))
         }
         let rawAppend = Double(count) / (Timing.now() - started)
+        try log.close()
+
+        // API: the same records through a producer (acks=1, 16 KiB batches) and a consumer.
+        let producing = try Topics.open(directory: root + "/api")
+        try producing.create("bench", partitions: 1)
+        var config = ProducerConfig(acks: .leader, lingerMs: 0)
+        config.batchSize = 16_384
+        let producer = producing.makeProducer(config)
+        started = Timing.now()
+        for index in 0..<count {
+            producer.send(ProducerRecord(topic: "bench", partition: 0, key: ByteBuffer(string: "key-\(index % 1000)"), value: payload)) { _ in }
+        }
+        producer.flush()
+        let apiProduce = Double(count) / (Timing.now() - started)
+        try producing.close()
+
+        // Raw read: the very log the consumer reads next (same batches), decoded by PartitionLog.
+        let produced = try PartitionLog.open(directory: root + "/api/bench-0", options: options)
         started = Timing.now()
         var offset: Int64 = 0
         var read = 0
         // Both sides look at every record's value, as an application would.
         var valueBytes = 0
-        while offset < log.logEndOffset {
-            let fetch = try log.read(from: offset, maxBytes: 1 << 20)
+        while offset < produced.logEndOffset {
+            let fetch = try produced.read(from: offset, maxBytes: 1 << 20)
             for entry in fetch.entries {
                 guard case .batch(let batch) = entry else { continue }
                 try batch.forEachRecord { record in
@@ -106,21 +125,9 @@ enum TopicsBenchmark {
             }
         }
         let rawRead = Double(read) / (Timing.now() - started)
-        try log.close()
-
-        // API: the same records through a producer (acks=1, 16 KiB batches) and a consumer.
+        try produced.close()
         let topics = try Topics.open(directory: root + "/api")
         defer { try? topics.close() }
-        try topics.create("bench", partitions: 1)
-        var config = ProducerConfig(acks: .leader, lingerMs: 0)
-        config.batchSize = 16_384
-        let producer = topics.makeProducer(config)
-        started = Timing.now()
-        for index in 0..<count {
-            producer.send(ProducerRecord(topic: "bench", partition: 0, key: ByteBuffer(string: "key-\(index % 1000)"), value: payload)) { _ in }
-        }
-        producer.flush()
-        let apiProduce = Double(count) / (Timing.now() - started)
         var consumerConfig = ConsumerConfig(autoOffsetReset: .earliest)
         consumerConfig.maxPollRecords = 10_000
         let consumer = topics.makeConsumer(consumerConfig)
