@@ -18,14 +18,16 @@ public struct ConsumerRecord: Sendable, Hashable {
     /// The headers, in order.
     public var headers: [RecordHeader]
     /// The bytes the key and value lie in.
-    private var bytes: ByteBuffer
-    private var keyPart: Part
-    private var valuePart: Part
+    @usableFromInline var bytes: ByteBuffer
+    @usableFromInline var keyPart: Part
+    @usableFromInline var valuePart: Part
 
     /// Where a key or value lies in ``bytes`` (from its reader index); length -1 for null.
-    private struct Part: Hashable {
-        var start: UInt32
-        var length: Int32
+    /// Inlinable with the accessors below, so that reading a record's value in a loop over a
+    /// poll's records costs a slice, not a call and a copy of the record.
+    @usableFromInline struct Part: Hashable, Sendable {
+        @usableFromInline var start: UInt32
+        @usableFromInline var length: Int32
 
         static let null = Part(start: 0, length: -1)
 
@@ -38,27 +40,27 @@ public struct ConsumerRecord: Sendable, Hashable {
             self = range.map { Part(start: UInt32($0.lowerBound), length: Int32($0.count)) } ?? .null
         }
 
-        func slice(of bytes: ByteBuffer) -> ByteBuffer? {
+        @inlinable func slice(of bytes: ByteBuffer) -> ByteBuffer? {
             length < 0 ? nil : bytes.getSlice(at: bytes.readerIndex + Int(start), length: Int(length))
         }
     }
 
     /// The key; nil for none.
     public var key: ByteBuffer? {
-        get { keyPart.slice(of: bytes) }
+        @inlinable get { keyPart.slice(of: bytes) }
         set { (bytes, keyPart, valuePart) = Self.store(key: newValue, value: value) }
     }
 
     /// The value; nil for a tombstone.
     public var value: ByteBuffer? {
-        get { valuePart.slice(of: bytes) }
+        @inlinable get { valuePart.slice(of: bytes) }
         set { (bytes, keyPart, valuePart) = Self.store(key: key, value: newValue) }
     }
 
     /// The key's length in bytes, -1 for none (without slicing it).
-    public var keySize: Int { Int(keyPart.length) }
+    @inlinable public var keySize: Int { Int(keyPart.length) }
     /// The value's length in bytes, -1 for a tombstone (without slicing it).
-    public var valueSize: Int { Int(valuePart.length) }
+    @inlinable public var valueSize: Int { Int(valuePart.length) }
 
     /// The partition as a value.
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
