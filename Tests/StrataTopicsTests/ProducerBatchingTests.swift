@@ -215,15 +215,18 @@ import Testing
         return results.withLockedValue { $0 }
     }
 
+    /// A topic and an acks=all producer whose batches hold 1,000 bytes.
+    private func acksAllProducer(_ topics: Topics, topic: String) throws -> Producer {
+        try topics.create(topic, partitions: 1)
+        var config = ProducerConfig(acks: .all)
+        config.batchSize = 1_000
+        config.retryBackoffMs = 1
+        return topics.makeProducer(config)
+    }
+
     @Test func acksAllMakesBatchesReadyTogetherDurableWithOneFsync() throws {
-        let fileSystem = FailingSyncFileSystem()
-        var options = TopicsOptions()
-        options.storage.fileSystem = fileSystem
-        try withTopics(options: options) { topics, directory in
-            try topics.create("group", partitions: 1)
-            var config = ProducerConfig(acks: .all)
-            config.batchSize = 1_000
-            let producer = topics.makeProducer(config)
+        try withFailingDisk { topics, directory, fileSystem in
+            let producer = try acksAllProducer(topics, topic: "group")
             var syncsBefore = 0
             let results = sendBehindASlowFsync(fileSystem, producer, topic: "group") { syncsBefore = fileSystem.syncs.withLockedValue { $0 } }
             let offsets = try (0...40).map { try results[$0]!.get().offset }
@@ -237,15 +240,8 @@ import Testing
     }
 
     @Test func aFailedGroupFsyncIsRetriedBatchByBatchWithoutDuplicates() throws {
-        let fileSystem = FailingSyncFileSystem()
-        var options = TopicsOptions()
-        options.storage.fileSystem = fileSystem
-        try withTopics(options: options) { topics, directory in
-            try topics.create("regroup", partitions: 1)
-            var config = ProducerConfig(acks: .all)
-            config.batchSize = 1_000
-            config.retryBackoffMs = 1
-            let producer = topics.makeProducer(config)
+        try withFailingDisk { topics, directory, fileSystem in
+            let producer = try acksAllProducer(topics, topic: "regroup")
             // Record 0's fsync has passed its failure check; the group's fsync fails.
             let results = sendBehindASlowFsync(fileSystem, producer, topic: "regroup") { fileSystem.failuresLeft.withLockedValue { $0 = 1 } }
             let offsets = try (0...40).map { try results[$0]!.get().offset }

@@ -37,6 +37,14 @@ func withTopicsAsync<T>(_ label: String = "topics", options: TopicsOptions = Top
     return try await body(topics, directory)
 }
 
+/// ``withTopics(_:options:_:)`` on a ``FailingSyncFileSystem`` the body can arm.
+func withFailingDisk<T>(_ body: (Topics, TemporaryDirectory, FailingSyncFileSystem) throws -> T) throws -> T {
+    let fileSystem = FailingSyncFileSystem()
+    var options = TopicsOptions()
+    options.storage.fileSystem = fileSystem
+    return try withTopics(options: options) { topics, directory in try body(topics, directory, fileSystem) }
+}
+
 /// Every record of the given partitions, read from the beginning without a group.
 func readAll(_ topics: Topics, _ topic: String) throws -> [ConsumerRecord] {
     let consumer = topics.makeConsumer(ConsumerConfig(autoOffsetReset: .earliest))
