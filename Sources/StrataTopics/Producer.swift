@@ -81,9 +81,13 @@ public final class Producer: Sendable {
     /// Sends a record; `completion` is called once with where it landed or why it failed
     /// (for `acks=0`, as soon as it is buffered, with offset -1).
     ///
+    /// When buffer.memory is full the call itself waits for writes to make room, up to
+    /// max.block.ms, as Kafka's `send` does.
+    ///
     /// Errors: ``TopicsError`` `unknownTopic`, `partitionOutOfRange`, `recordTooLarge`
-    /// (checked before buffering, so nothing is written), `appendRefused` (the log refused the
-    /// batch), `closed`; `StrataIOError` after the retries.
+    /// (checked before buffering, so nothing is written), `bufferFull` (no room within
+    /// max.block.ms), `appendRefused` (the log refused the batch), `closed`; `StrataIOError`
+    /// after the retries.
     public func send(_ record: ProducerRecord, completion: @escaping @Sendable (Result<RecordMetadata, any Error>) -> Void) {
         do {
             try enqueue(record, completion: completion)
@@ -92,8 +96,8 @@ public final class Producer: Sendable {
         }
     }
 
-    /// Sends a record and waits (without blocking a thread of the cooperative pool) until it
-    /// is acknowledged as ``ProducerConfig/acks`` says.
+    /// Sends a record and waits (without blocking a thread of the cooperative pool, unless
+    /// buffer.memory is full) until it is acknowledged as ``ProducerConfig/acks`` says.
     ///
     /// - Throws: as ``send(_:completion:)`` reports.
     @discardableResult
