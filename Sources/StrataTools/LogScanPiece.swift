@@ -21,10 +21,66 @@ struct LogScanPiece: Sendable {
 
     /// Where the piece's first entry starts.
     var start: Int
-    /// The entries from `start` on, in file order.
-    var entries: [ScannedEntry] = []
     /// Why the piece ends.
     var end: End = .endOfData(position: 0)
+    /// The entries from `start` on, in file order, 48 bytes each: a piece holds every entry of
+    /// its share until the join, so the rare parts (findings, ABORT markers) are kept apart.
+    private var stored: [StoredEntry] = []
+    private var findings: [Int: [VerifyFinding]] = [:]
+    private var abortMarkers: [Int: (offset: Int64, producerId: Int64)] = [:]
+
+    init(start: Int) {
+        self.start = start
+    }
+
+    /// Adds the next entry.
+    mutating func append(_ entry: ScannedEntry) {
+        if !entry.findings.isEmpty { findings[stored.count] = entry.findings }
+        if let marker = entry.abortMarker { abortMarkers[stored.count] = marker }
+        stored.append(StoredEntry(entry))
+    }
+
+    /// Calls `body` with each entry, in file order.
+    func forEachEntry(_ body: (ScannedEntry) -> Void) {
+        for index in stored.indices {
+            body(stored[index].entry(findings: findings[index] ?? [], abortMarker: abortMarkers[index]))
+        }
+    }
+
+    /// An entry without its findings and ABORT marker.
+    private struct StoredEntry: Sendable {
+        var position: Int
+        var firstOffset: Int64
+        var lastOffset: Int64
+        var maxTimestamp: Int64
+        var size: UInt32
+        var records: UInt32
+        /// 0 unframed, 1 damaged, 2 checked and kept, 3 checked but not kept.
+        var kind: UInt8
+
+        init(_ entry: ScannedEntry) {
+            position = entry.position
+            maxTimestamp = entry.maxTimestamp
+            // An entry is at most 12 bytes more than Int32.max; a batch's records fit in UInt32.
+            size = UInt32(clamping: entry.size)
+            records = UInt32(clamping: entry.records)
+            switch entry.verdict {
+            case .unframed: (kind, firstOffset, lastOffset) = (0, 0, 0)
+            case .damaged: (kind, firstOffset, lastOffset) = (1, 0, 0)
+            case .checked(let first, let last, let keep): (kind, firstOffset, lastOffset) = (keep ? 2 : 3, first, last)
+            }
+        }
+
+        func entry(findings: [VerifyFinding], abortMarker: (offset: Int64, producerId: Int64)?) -> ScannedEntry {
+            let verdict: ScannedEntry.Verdict = switch kind {
+            case 0: .unframed
+            case 1: .damaged
+            default: .checked(firstOffset: firstOffset, lastOffset: lastOffset, keep: kind == 2)
+            }
+            return ScannedEntry(position: position, size: Int(size), verdict: verdict, maxTimestamp: maxTimestamp, records: Int(records),
+                                abortMarker: abortMarker, findings: findings)
+        }
+    }
 }
 
 /// One entry as a thread saw it: its place, what it is, and its own findings.

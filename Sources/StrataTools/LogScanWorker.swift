@@ -58,10 +58,10 @@ struct LogScanWorker: Sendable {
                         piece.end = .tail(finding)
                         break
                     }
-                    piece.entries.append(ScannedEntry(position: position, size: reader.position - position, verdict: .unframed, findings: [finding]))
+                    piece.append(ScannedEntry(position: position, size: reader.position - position, verdict: .unframed, findings: [finding]))
                     continue
                 }
-                piece.entries.append(examine(entry, context: context))
+                piece.append(examine(entry, context: context))
             }
         } catch {
             piece.end = .unreadable(position: reader.position, VerifyFinding(.unreadable, file: path, "\(error)"))

@@ -98,7 +98,7 @@ extension Verifier {
     /// Adds a piece's entries to `scan` in file order: reports their findings after the checks
     /// that depend on the entries before (offsets increasing, the base offset), and counts them.
     private func join(_ piece: LogScanPiece, into scan: inout LogScan) {
-        for entry in piece.entries {
+        piece.forEachEntry { entry in
             switch entry.verdict {
             case .unframed:
                 entry.findings.forEach(report)
