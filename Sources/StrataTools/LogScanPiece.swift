@@ -55,8 +55,12 @@ struct LogScanPiece: Sendable {
         var maxTimestamp: Int64
         var size: UInt32
         var records: UInt32
-        /// 0 unframed, 1 damaged, 2 checked and kept, 3 checked but not kept.
-        var kind: UInt8
+        var kind: Kind
+
+        /// ``ScannedEntry/Verdict`` without its offsets (they are stored beside it).
+        enum Kind: UInt8 {
+            case unframed, damaged, kept, checkedNotKept
+        }
 
         init(_ entry: ScannedEntry) {
             position = entry.position
@@ -65,17 +69,17 @@ struct LogScanPiece: Sendable {
             size = UInt32(clamping: entry.size)
             records = UInt32(clamping: entry.records)
             switch entry.verdict {
-            case .unframed: (kind, firstOffset, lastOffset) = (0, 0, 0)
-            case .damaged: (kind, firstOffset, lastOffset) = (1, 0, 0)
-            case .checked(let first, let last, let keep): (kind, firstOffset, lastOffset) = (keep ? 2 : 3, first, last)
+            case .unframed: (kind, firstOffset, lastOffset) = (.unframed, 0, 0)
+            case .damaged: (kind, firstOffset, lastOffset) = (.damaged, 0, 0)
+            case .checked(let first, let last, let keep): (kind, firstOffset, lastOffset) = (keep ? .kept : .checkedNotKept, first, last)
             }
         }
 
         func entry(findings: [VerifyFinding], abortMarker: (offset: Int64, producerId: Int64)?) -> ScannedEntry {
             let verdict: ScannedEntry.Verdict = switch kind {
-            case 0: .unframed
-            case 1: .damaged
-            default: .checked(firstOffset: firstOffset, lastOffset: lastOffset, keep: kind == 2)
+            case .unframed: .unframed
+            case .damaged: .damaged
+            case .kept, .checkedNotKept: .checked(firstOffset: firstOffset, lastOffset: lastOffset, keep: kind == .kept)
             }
             return ScannedEntry(position: position, size: Int(size), verdict: verdict, maxTimestamp: maxTimestamp, records: Int(records),
                                 abortMarker: abortMarker, findings: findings)

@@ -14,7 +14,8 @@ final class LockedState<State>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let state = UnsafeMutablePointer<State>.allocate(capacity: 1)
-    /// Tries before sleeping: a few microseconds at most.
+    /// Tries before sleeping: a few microseconds at most (computed: a generic class has no
+    /// static stored properties).
     private static var spins: Int { 200 }
 
     init(_ initial: State) {

@@ -213,6 +213,10 @@ import Testing
             #expect(metrics.counterTotal(label: "strata_produced_bytes_total") > 10 * 61)
             #expect(metrics.counterTotal(label: "strata_consumed_records_total") == 4)
             #expect(metrics.counterTotal(label: "strata_consumed_bytes_total") == 4 * 4)
+            // The rest of the fetch, taken whole, counts its bytes too.
+            #expect(try consumer.poll().count == 6)
+            #expect(metrics.counterTotal(label: "strata_consumed_records_total") == 10)
+            #expect(metrics.counterTotal(label: "strata_consumed_bytes_total") == 10 * 4)
             #expect(try metrics.expectTimer("strata_append_duration", [("topic", "measured")]).values.count == 10)
             let lag = try metrics.expectGauge("strata_consumer_lag", [("topic", "measured"), ("partition", "0"), ("group", "m")])
             #expect(lag.lastValue == 0)   // the whole log was fetched into the consumer

@@ -142,6 +142,26 @@ import Testing
         }
     }
 
+    @Test func aProducerFollowsTopicChangesMadeAfterItsFirstSend() throws {
+        try withTopics { topics, _ in
+            try topics.create("changing", partitions: 1)
+            let producer = topics.makeProducer(ProducerConfig(acks: .leader))
+            try producer.sendSync(ProducerRecord(topic: "changing", partition: 0, key: nil, value: "first"))
+            // Its cached logs are refreshed when the topics change: new partitions take records…
+            #expect((#expect(throws: TopicsError.self) { try producer.sendSync(ProducerRecord(topic: "changing", partition: 2, key: nil, value: "early")) })?.code == .partitionOutOfRange)
+            try topics.addPartitions("changing", totalCount: 3)
+            #expect(try producer.sendSync(ProducerRecord(topic: "changing", partition: 2, key: nil, value: "grown")).partition == 2)
+            // …a deleted topic is refused, and a topic made again under its name is written afresh.
+            try topics.delete("changing")
+            #expect((#expect(throws: TopicsError.self) { try producer.sendSync(ProducerRecord(topic: "changing", partition: 0, key: nil, value: "gone")) })?.code == .unknownTopic)
+            try topics.create("changing", partitions: 1)
+            #expect(try producer.sendSync(ProducerRecord(topic: "changing", partition: 0, key: nil, value: "again")).offset == 0)
+            #expect(try readAll(topics, "changing").map(\.valueString) == ["again"])
+            try topics.close()
+            #expect((#expect(throws: TopicsError.self) { try producer.sendSync(ProducerRecord(topic: "changing", partition: 0, key: nil, value: "closed")) })?.code == .closed)
+        }
+    }
+
     @Test func aRetryAfterAFailedFsyncNeverDuplicatesTheBatch() throws {
         let fileSystem = FailingSyncFileSystem()
         var options = TopicsOptions()
